@@ -1,0 +1,123 @@
+"""Python API: the same operations as the command line, for notebooks and scripts.
+
+    from headstart.api import train_run, predict_texts
+    run = train_run(DataSpec(train="train.csv"), output="runs/my-model")
+    predict_texts(run, ["my card has not arrived"])
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+
+from headstart.catalog.entries import DEFAULT_BASE
+from headstart.catalog.resolve import resolve_base
+from headstart.data.classification import DataSpec, LabeledTexts, load_classification_data, label_to_str
+from headstart.data.columns import LABEL_NAMES, TEXT_NAMES, pick_column
+from headstart.data.readers import read_table
+from headstart.errors import DataError
+from headstart.evaluation.metrics import classification_metrics, headline
+from headstart.runs.load import LoadedRun, load_run
+from headstart.runs.write import run_record, write_run
+from headstart.tasks.classification import evaluate_split, pad_id, train_classifier
+from headstart.tasks.inference import encode_texts, predict_logits, softmax
+from headstart.training.config import TrainConfig
+
+
+@dataclass
+class RunSummary:
+    path: Path
+    metrics: dict
+    seconds: float
+    interrupted: bool
+
+
+def default_output(spec: DataSpec, method: str) -> Path:
+    name = Path(spec.train).parent.name if Path(spec.train).stem in {"train", "data"} else Path(spec.train).stem
+    return Path("runs") / f"{name}-{method}-{datetime.now():%Y%m%d-%H%M%S}"
+
+
+def train_run(
+    spec: DataSpec,
+    base: str = DEFAULT_BASE,
+    config: TrainConfig | None = None,
+    output: str | Path | None = None,
+    overwrite: bool = False,
+    allow_download: bool = False,
+    log: Callable[[str], None] = print,
+) -> RunSummary:
+    """Validate data, fine-tune, evaluate and write a complete run directory."""
+    config = config or TrainConfig()
+    config.validate()
+    started = time.perf_counter()
+    lines: list[str] = []
+
+    def note(message: str) -> None:
+        lines.append(f"[{datetime.now():%H:%M:%S}] {message}")
+        log(message)
+
+    data = load_classification_data(spec)
+    for issue in data.issues.warnings:
+        note(issue.render())
+    resolved = resolve_base(base, allow_download)
+    out = Path(output) if output else default_output(spec, config.method)
+    note(f"data: {len(data.train)} train, {len(data.validation)} validation{', ' + str(len(data.test)) + ' test' if data.test else ''} examples, {len(data.label_names)} classes")
+    note(f"base model: {resolved.name} ({resolved.location})")
+    trained = train_classifier(data, resolved, config, note)
+    for name, split in data.splits().items():
+        if name == "train":
+            continue
+        trained.metrics[name], _ = evaluate_split(trained.model, trained.tokenizer, split, trained.label_names, config, trained.mixed_precision)
+        note(f"{name}: {headline(trained.metrics[name])}")
+    record = run_record(out.name, resolved, spec, data, config, trained)
+    seconds = time.perf_counter() - started
+    record["result"]["total_seconds"] = round(seconds, 1)
+    write_run(out, record, trained, data, lines, overwrite)
+    log(f"run written to {out}")
+    return RunSummary(out, trained.metrics, seconds, trained.loop.interrupted)
+
+
+def predict_texts(run: LoadedRun | str | Path, texts: list[str], batch_size: int = 64) -> list[dict]:
+    """Label and class probabilities for each text."""
+    loaded = run if isinstance(run, LoadedRun) else load_run(run)
+    if not texts:
+        return []
+    encoded, _ = encode_texts(loaded.tokenizer, list(texts), loaded.max_length)
+    probs = softmax(predict_logits(loaded.model, encoded, pad_id(loaded.tokenizer), batch_size))
+    names = loaded.label_names
+    return [
+        {"label": names[int(row.argmax())], "score": float(row.max()), "probabilities": {n: float(p) for n, p in zip(names, row)}}
+        for row in probs
+    ]
+
+
+def evaluate_run(run: str | Path, data_path: str | Path, text_column: str | None = None, label_column: str | None = None, encoding: str = "utf-8") -> dict:
+    """Metrics of a finished run on a labeled file."""
+    loaded = load_run(run)
+    table = read_table(data_path, encoding)
+    text_col = pick_column(table, text_column, TEXT_NAMES, "text", "--text-column")
+    label_col = pick_column(table, label_column, LABEL_NAMES, "label", "--label-column")
+    names = loaded.label_names
+    index = {n: i for i, n in enumerate(names)}
+    texts, labels, unknown = [], [], []
+    for i, row in enumerate(table.rows):
+        text, label = row.get(text_col), label_to_str(row.get(label_col))
+        if text is None or not str(text).strip() or label is None:
+            continue
+        if label not in index:
+            unknown.append(table.where(i))
+            continue
+        texts.append(str(text))
+        labels.append(index[label])
+    if unknown:
+        raise DataError(f"{data_path}: {len(unknown)} row(s) have labels this model does not know (it knows {', '.join(names[:10])}); first at {unknown[0]}. Remove them or use a matching run.")
+    if not texts:
+        raise DataError(f"{data_path}: no rows with both a text and a label.")
+    encoded, _ = encode_texts(loaded.tokenizer, texts, loaded.max_length)
+    logits = predict_logits(loaded.model, encoded, pad_id(loaded.tokenizer))
+    return classification_metrics(labels, np.asarray(logits).argmax(-1), names)

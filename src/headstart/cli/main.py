@@ -1,0 +1,49 @@
+"""``headstart`` entry point: subcommands, and user-facing error handling."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from headstart.cli import evaluate, models, predict, train
+from headstart.cli.args import apply_config_file
+from headstart.errors import HeadstartError
+
+COMMANDS = (train, predict, evaluate, models)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="headstart",
+        description="Adapt a pre-trained language model to your task with a few hundred labeled examples, offline.",
+    )
+    from headstart import __version__
+
+    parser.add_argument("--version", action="version", version=f"headstart {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser()
+    try:
+        if argv and argv[0] in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
+            apply_config_file(parser._subparsers._group_actions[0].choices[argv[0]], argv)  # type: ignore[union-attr]
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        return int(args.handler(args) or 0)
+    except HeadstartError as err:
+        print(f"headstart: error: {err}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("headstart: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,190 @@
+"""Labeled texts for classification: load, validate, split.
+
+This is the one data entry point for the classification path; later tasks
+(pairs, tokens, text-to-text) add their own loaders beside it and reuse the
+readers, column finder, issue log and splitter.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from headstart.data.columns import LABEL_NAMES, TEXT_NAMES, pick_column
+from headstart.data.issues import IssueLog
+from headstart.data.readers import Table, read_table
+from headstart.data.split import stratified_split
+
+
+@dataclass
+class LabeledTexts:
+    """One split: texts, their labels (as strings) and where each came from."""
+
+    texts: list[str]
+    labels: list[str]
+    sources: list[str]
+    """'file:line' of each example, for error messages and audits."""
+    name: str = "train"
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+    def subset(self, indices: list[int], name: str) -> "LabeledTexts":
+        return LabeledTexts([self.texts[i] for i in indices], [self.labels[i] for i in indices], [self.sources[i] for i in indices], name)
+
+
+@dataclass
+class DataSpec:
+    """Where the data is and how to read it."""
+
+    train: str
+    """Training file (.csv, .tsv, .jsonl or .parquet)."""
+    validation: str | None = None
+    """Validation file; without it a stratified part of train is held out."""
+    test: str | None = None
+    """Test file, evaluated once at the end."""
+    text_column: str | None = None
+    """Column with the text (default: detected from common names)."""
+    label_column: str | None = None
+    """Column with the label (default: detected from common names)."""
+    encoding: str = "utf-8"
+    """Encoding of text files."""
+    validation_fraction: float = 0.15
+    """Share of train held out for validation when no validation file is given."""
+    split_seed: int = 13
+    """Seed of that split, fixed so reruns compare on the same examples."""
+    skip_bad_rows: bool = False
+    """Drop rows with empty texts or missing labels (reported) instead of stopping."""
+
+
+@dataclass
+class ClassificationData:
+    train: LabeledTexts
+    validation: LabeledTexts
+    test: LabeledTexts | None
+    label_names: list[str]
+    issues: IssueLog = field(default_factory=IssueLog)
+    validation_from_train: bool = False
+
+    def splits(self) -> dict[str, LabeledTexts]:
+        out = {"train": self.train, "validation": self.validation}
+        if self.test is not None:
+            out["test"] = self.test
+        return out
+
+
+def label_to_str(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float):
+        if value != value:  # NaN from Parquet/pandas exports
+            return None
+        if value.is_integer():
+            value = int(value)
+    text = str(value).strip()
+    return text or None
+
+
+def sort_labels(labels: set[str]) -> list[str]:
+    """Integers in numeric order (so 0/1 stay 0/1), otherwise alphabetical."""
+    if all(label.lstrip("-").isdigit() for label in labels):
+        return sorted(labels, key=int)
+    return sorted(labels)
+
+
+def _extract(table: Table, spec: DataSpec, log: IssueLog, name: str) -> LabeledTexts:
+    text_col = pick_column(table, spec.text_column, TEXT_NAMES, "text", "--text-column")
+    label_col = pick_column(table, spec.label_column, LABEL_NAMES, "label", "--label-column")
+    texts, labels, sources = [], [], []
+    empty, unlabeled = [], []
+    for index, row in enumerate(table.rows):
+        text = row.get(text_col)
+        label = label_to_str(row.get(label_col))
+        where = table.where(index)
+        if text is None or not str(text).strip():
+            empty.append(where)
+            continue
+        if label is None:
+            unlabeled.append(where)
+            continue
+        texts.append(str(text))
+        labels.append(label)
+        sources.append(where)
+    report = log.warn if spec.skip_bad_rows else log.error
+    todo = "they were dropped (--skip-bad-rows)" if spec.skip_bad_rows else "fill them in, delete those rows, or pass --skip-bad-rows to drop them"
+    if empty:
+        report(f"{table.path}: {len(empty)} row(s) with an empty or whitespace-only text in column '{text_col}'; {todo}.", empty)
+    if unlabeled:
+        report(f"{table.path}: {len(unlabeled)} row(s) without a label in column '{label_col}'; {todo}.", unlabeled)
+    return LabeledTexts(texts, labels, sources, name)
+
+
+def _check_train(train: LabeledTexts, log: IssueLog, path: str) -> None:
+    counts = Counter(train.labels)
+    if len(counts) == 1:
+        only = next(iter(counts))
+        log.error(f"{path}: every example has the label '{only}'; a classifier needs at least 2 classes. Add examples of the other classes.")
+    rare = sorted(label for label, n in counts.items() if n < 2)
+    if rare and len(counts) > 1:
+        shown = ", ".join(f"'{r}'" for r in rare[:10])
+        log.warn(f"{path}: {len(rare)} class(es) with a single example ({shown}); the model can barely learn them and they cannot be validated. Add at least a few examples each.")
+    by_text: dict[str, set[str]] = defaultdict(set)
+    where: dict[str, list[str]] = defaultdict(list)
+    for text, label, source in zip(train.texts, train.labels, train.sources):
+        key = text.strip().lower()
+        by_text[key].add(label)
+        where[key].append(source)
+    conflicts = [key for key, labels in by_text.items() if len(labels) > 1]
+    if conflicts:
+        locations = [loc for key in conflicts for loc in where[key]]
+        log.warn(f"{path}: {len(conflicts)} text(s) appear more than once with different labels; the model will be trained on both. Check which label is right.", locations)
+
+
+def _check_eval(train: LabeledTexts, other: LabeledTexts, log: IssueLog, path: str) -> None:
+    known = set(train.labels)
+    unseen = [(label, src) for label, src in zip(other.labels, other.sources) if label not in known]
+    if unseen:
+        names = sorted({label for label, _ in unseen})
+        log.error(
+            f"{path}: {len(unseen)} example(s) have label(s) never seen in training ({', '.join(repr(n) for n in names[:10])}); "
+            "the model cannot predict them. Add training examples of those classes or remove these rows.",
+            [src for _, src in unseen],
+        )
+    train_texts = {t.strip().lower() for t in train.texts}
+    shared = [src for text, src in zip(other.texts, other.sources) if text.strip().lower() in train_texts]
+    if shared:
+        log.warn(
+            f"{path}: {len(shared)} of {len(other)} {other.name} text(s) also appear in the training data (leakage): "
+            f"{other.name} scores will be optimistic. Remove them from one of the files.",
+            shared,
+        )
+
+
+def load_classification_data(spec: DataSpec) -> ClassificationData:
+    """Read, validate and split classification data, reporting every problem at once.
+
+    Raises:
+        DataError: for unreadable files or missing columns (the first such problem).
+        DataValidationError: listing every error found (with warnings) when training would be meaningless.
+    """
+    log = IssueLog()
+    train = _extract(read_table(spec.train, spec.encoding), spec, log, "train")
+    if spec.validation is not None:
+        validation = _extract(read_table(spec.validation, spec.encoding), spec, log, "validation")
+    test = _extract(read_table(spec.test, spec.encoding), spec, log, "test") if spec.test else None
+    if train.texts:
+        _check_train(train, log, spec.train)
+    from_train = spec.validation is None
+    if from_train:
+        kept, held = stratified_split(train.labels, spec.validation_fraction, spec.split_seed)
+        train, validation = train.subset(kept, "train"), train.subset(held, "validation")
+        if not len(validation) and not log.errors:
+            log.error(f"{spec.train}: too few examples ({len(train)}) to hold out a validation split; give a --validation file or more data.")
+    else:
+        _check_eval(train, validation, log, spec.validation)
+    if test is not None:
+        _check_eval(train, test, log, spec.test)
+    log.raise_if_errors()
+    return ClassificationData(train, validation, test, sort_labels(set(train.labels)), log, from_train)

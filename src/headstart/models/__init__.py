@@ -1,0 +1,1 @@
+"""Building models from base weights: tokenizer, backbone, task head."""

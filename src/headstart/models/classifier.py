@@ -1,0 +1,73 @@
+"""A sequence classifier: the base encoder with its output layer replaced by a new head."""
+
+from __future__ import annotations
+
+from torch import nn
+
+from headstart.catalog.resolve import ResolvedBase
+from headstart.errors import ModelNotFoundError
+from headstart.models.loading import hub_kwargs, quiet_transformers
+
+NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
+
+
+def build_classifier(base: ResolvedBase, label_names: list[str], problem_type: str = "single_label_classification") -> nn.Module:
+    """Load ``base`` with a freshly initialised classification head for ``label_names``.
+
+    Label names are stored in the config (id2label/label2id) so the saved model is
+    self-describing for plain ``transformers.pipeline``.
+    """
+    from transformers import AutoModelForSequenceClassification
+
+    quiet_transformers()
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            base.location,
+            num_labels=len(label_names),
+            id2label=dict(enumerate(label_names)),
+            label2id={name: i for i, name in enumerate(label_names)},
+            problem_type=problem_type,
+            # A base that is itself a classifier (an earlier run) has a head of another size: replace it.
+            ignore_mismatched_sizes=True,
+            **hub_kwargs(base),
+        )
+    except (OSError, ValueError) as err:
+        raise ModelNotFoundError(f"could not load a classification model from {base.location} ({err}).") from None
+    return model
+
+
+def head_parameter_names(model: nn.Module) -> set[str]:
+    """Parameters that belong to the task head: outside the base model, plus the pooler."""
+    prefix = getattr(model, "base_model_prefix", "")
+    names = set()
+    for name, _ in model.named_parameters():
+        if not name.startswith(prefix + ".") or ".pooler." in name:
+            names.add(name)
+    return names
+
+
+def parameter_groups(model: nn.Module, method: str, lr: float, head_lr: float, weight_decay: float) -> list[dict]:
+    """Optimizer groups for ``method``; freezes what does not train.
+
+    'full': every weight trains, the new head at ``head_lr``. 'head': the encoder is frozen.
+    """
+    head = head_parameter_names(model)
+    groups: dict[tuple[bool, bool], list] = {}
+    for name, param in model.named_parameters():
+        is_head = name in head
+        if method == "head" and not is_head:
+            param.requires_grad_(False)
+            continue
+        decay = not any(name.endswith(suffix) for suffix in NO_DECAY)
+        groups.setdefault((is_head, decay), []).append(param)
+    return [
+        {"params": params, "lr": head_lr if is_head else lr, "weight_decay": weight_decay if decay else 0.0}
+        for (is_head, decay), params in groups.items()
+    ]
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """(trainable, total) parameter counts."""
+    total = sum(p.numel() for p in model.parameters())
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    return trainable, total

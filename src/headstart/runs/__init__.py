@@ -1,0 +1,1 @@
+"""Run directories: what a training run writes, atomically, and how it is read back."""

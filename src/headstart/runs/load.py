@@ -1,0 +1,56 @@
+"""Read a finished run directory back: model, tokenizer, labels and its record."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from headstart.errors import RunDirError
+from headstart.runs.atomic import RUN_MARKER
+
+
+@dataclass
+class LoadedRun:
+    path: Path
+    record: dict[str, Any]
+    model: Any
+    tokenizer: Any
+
+    @property
+    def label_names(self) -> list[str]:
+        config = self.model.config
+        return [config.id2label[i] for i in range(config.num_labels)]
+
+    @property
+    def max_length(self) -> int:
+        return int(self.record.get("train", {}).get("max_length", 512))
+
+
+def read_record(path: Path) -> dict[str, Any]:
+    path = Path(path)
+    if not path.exists():
+        raise RunDirError(f"{path}: no such run directory. Give the folder a 'headstart train' run wrote (it holds {RUN_MARKER}).")
+    marker = path / RUN_MARKER
+    if not marker.is_file():
+        partial = path.parent / f".{path.name}.partial"
+        hint = f" An unfinished run is at {partial}." if partial.exists() else ""
+        raise RunDirError(f"{path}: not a complete headstart run (no {RUN_MARKER}).{hint} Give the folder a finished 'headstart train' wrote.")
+    return yaml.safe_load(marker.read_text(encoding="utf-8"))
+
+
+def load_run(path: str | Path) -> LoadedRun:
+    """Load a run for inference (safetensors only, no remote code)."""
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+
+    from headstart.models.loading import quiet_transformers
+
+    path = Path(path)
+    record = read_record(path)
+    quiet_transformers()
+    model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, trust_remote_code=False, use_safetensors=True)
+    tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
+    model.eval()
+    return LoadedRun(path, record, model, tokenizer)

@@ -1,0 +1,75 @@
+"""Write a classification run directory: model, config, metrics, log, plots, card."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from headstart.catalog.resolve import ResolvedBase
+from headstart.data.classification import ClassificationData, DataSpec
+from headstart.evaluation.plots import plot_confusion_matrix
+from headstart.runs.atomic import RUN_MARKER, StagedDirectory, atomic_write_json, atomic_write_text
+from headstart.runs.card import label_counts, render_card
+from headstart.runs.environment import library_versions, machine
+from headstart.tasks.classification import TrainedClassifier
+from headstart.training.config import TrainConfig
+
+
+def base_record(base: ResolvedBase) -> dict[str, Any]:
+    entry = base.entry
+    return {
+        "name": base.name,
+        "location": base.location,
+        "hub_id": entry.hub_id if entry else None,
+        "architecture": entry.architecture if entry else None,
+        "license": entry.license if entry else None,
+        "package": entry.requirement if entry else None,
+    }
+
+
+def run_record(run_name: str, base: ResolvedBase, spec: DataSpec, data: ClassificationData, config: TrainConfig, trained: TrainedClassifier) -> dict[str, Any]:
+    """The fully resolved configuration and context of a run (saved as headstart.yaml)."""
+    train = config.to_dict()
+    train["learning_rate"] = config.resolved_learning_rate()
+    train["head_learning_rate"] = config.resolved_head_learning_rate()
+    return {
+        "headstart_run": 1,
+        "task": "text-classification",
+        "run_name": run_name,
+        "base": base_record(base),
+        "data": {
+            **dataclasses.asdict(spec),
+            "name": Path(spec.train).parent.name or Path(spec.train).stem,
+            "validation_from_train": data.validation_from_train,
+        },
+        "train": train,
+        "labels": trained.label_names,
+        "mixed_precision": trained.mixed_precision,
+        "parameters": {"trainable": trained.trainable_parameters, "total": trained.total_parameters},
+        "truncated_texts": trained.truncated,
+        "result": {k: v for k, v in dataclasses.asdict(trained.loop).items() if k != "history"},
+        "data_warnings": [issue.render().replace("\n", " ") for issue in data.issues.warnings],
+        "versions": library_versions(),
+        "machine": machine(),
+    }
+
+
+def write_run(output: Path, record: dict[str, Any], trained: TrainedClassifier, data: ClassificationData, log_lines: list[str], overwrite: bool = False) -> Path:
+    """Write everything into ``output`` atomically and return it."""
+    metrics = dict(trained.metrics)
+    metrics["history"] = trained.loop.history
+    with StagedDirectory(output, overwrite) as stage:
+        trained.model.save_pretrained(stage, safe_serialization=True)
+        trained.tokenizer.save_pretrained(stage)
+        for split, scores in trained.metrics.items():
+            plot_confusion_matrix(scores["confusion_matrix"], trained.label_names, stage / f"confusion_matrix_{split}.png", f"{record['run_name']}: {split}")
+        atomic_write_json(stage / "metrics.json", metrics)
+        atomic_write_text(stage / "train.log", "\n".join(log_lines) + "\n")
+        counts = {name: label_counts(split.labels) for name, split in data.splits().items()}
+        atomic_write_text(stage / "README.md", render_card(record, trained.metrics, counts))
+        # Written last: its presence marks the run as complete.
+        atomic_write_text(stage / RUN_MARKER, yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+    return output

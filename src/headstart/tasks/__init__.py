@@ -1,0 +1,1 @@
+"""Task modules: each wires data -> model -> loop -> evaluation for one task shape."""

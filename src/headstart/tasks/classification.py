@@ -1,0 +1,104 @@
+"""Text classification: the core path that every method plugs into."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+import torch
+from accelerate.utils import set_seed
+from torch import nn
+
+from headstart.catalog.resolve import ResolvedBase
+from headstart.data.classification import ClassificationData, LabeledTexts
+from headstart.evaluation.metrics import classification_metrics
+from headstart.models.classifier import build_classifier, count_parameters, parameter_groups
+from headstart.models.loading import load_tokenizer
+from headstart.tasks.inference import encode_texts, predict_logits
+from headstart.training.batching import Collator, length_grouped_batches
+from headstart.training.config import TrainConfig
+from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
+from headstart.training.precision import resolve_precision
+
+
+def classification_step(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+    """Cross-entropy of the classifier's logits (computed inside the model)."""
+    return model(**batch).loss
+
+
+@dataclass
+class TrainedClassifier:
+    model: nn.Module
+    tokenizer: object
+    label_names: list[str]
+    loop: LoopResult
+    mixed_precision: str
+    trainable_parameters: int
+    total_parameters: int
+    truncated: dict[str, int] = field(default_factory=dict)
+    metrics: dict[str, dict] = field(default_factory=dict)
+
+
+def pad_id(tokenizer) -> int:
+    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
+        if candidate is not None:
+            return int(candidate)
+    return 0
+
+
+def evaluate_split(model: nn.Module, tokenizer, split: LabeledTexts, label_names: list[str], config: TrainConfig, mixed_precision: str = "no") -> tuple[dict, np.ndarray]:
+    """Metrics of ``model`` on a labeled split, and its class probabilities."""
+    encoded, _ = encode_texts(tokenizer, split.texts, config.max_length)
+    logits = predict_logits(model, encoded, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
+    index = {name: i for i, name in enumerate(label_names)}
+    y_true = [index[label] for label in split.labels]
+    return classification_metrics(y_true, logits.argmax(-1), label_names), logits
+
+
+def train_classifier(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
+    """Fine-tune ``base`` on ``data`` with ``config.method``; the model returned holds the best validation weights."""
+    config.validate()
+    set_seed(config.seed)
+    tokenizer = load_tokenizer(base)
+    model = build_classifier(base, data.label_names)
+    if model.config.pad_token_id is None:
+        model.config.pad_token_id = pad_id(tokenizer)
+    index = {name: i for i, name in enumerate(data.label_names)}
+    train_enc, truncated_train = encode_texts(tokenizer, data.train.texts, config.max_length)
+    train_enc.labels = [index[label] for label in data.train.labels]
+    val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length)
+    val_true = np.array([index[label] for label in data.validation.labels])
+    for name, count, total in (("train", truncated_train, len(data.train)), ("validation", truncated_val, len(data.validation))):
+        if count:
+            log(f"note: {count} of {total} {name} texts are longer than --max-length {config.max_length} tokens and were truncated")
+
+    groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay)
+    trainable, total = count_parameters(model)
+    log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
+    mixed_precision = resolve_precision(config.precision)
+    accelerator = make_accelerator(mixed_precision)
+    lengths = train_enc.lengths()
+    batches = EpochBatches(lambda epoch: length_grouped_batches(lengths, config.batch_size, config.seed + epoch))
+
+    def evaluate(current: nn.Module) -> dict[str, float]:
+        logits = predict_logits(current, val_enc, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
+        scores = classification_metrics(val_true, logits.argmax(-1), data.label_names)
+        return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+
+    loop = fit(
+        model,
+        n_examples=len(train_enc),
+        batches=batches,
+        collate=Collator(train_enc, pad_id(tokenizer)),
+        step=classification_step,
+        evaluate=evaluate,
+        param_groups=groups,
+        config=LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, config.metric, mixed_precision),
+        accelerator=accelerator,
+        log=log,
+    )
+    model = accelerator.unwrap_model(model)
+    for param in model.parameters():
+        param.requires_grad_(True)
+    return TrainedClassifier(model, tokenizer, data.label_names, loop, mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val})

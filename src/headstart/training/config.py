@@ -1,0 +1,82 @@
+"""Training options: one typed dataclass, validated in one place."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Literal
+
+from headstart.errors import ConfigError
+
+METHODS = ("full", "head")
+PRECISIONS = ("auto", "fp32", "bf16")
+METRICS = ("accuracy", "macro_f1")
+
+
+@dataclass
+class TrainConfig:
+    """How the model is trained."""
+
+    method: Literal["full", "head"] = "full"
+    """What trains: 'full' (every weight) or 'head' (the new output layer only; encoder frozen)."""
+    epochs: int = 8
+    """Maximum passes over the training data."""
+    learning_rate: float | None = None
+    """Peak learning rate (default: 5e-5 for full, 2e-3 for head)."""
+    head_learning_rate: float | None = None
+    """Learning rate of the new output layer (default: 20x the encoder's for full fine-tuning, since it starts from random)."""
+    batch_size: int = 16
+    """Examples per optimizer step."""
+    eval_batch_size: int = 128
+    """Examples per forward pass when evaluating or predicting."""
+    weight_decay: float = 0.01
+    """AdamW weight decay (not applied to biases and LayerNorm)."""
+    warmup_ratio: float = 0.1
+    """Share of steps with linearly rising learning rate before linear decay."""
+    max_length: int = 128
+    """Tokens per text; longer texts are truncated (reported)."""
+    patience: int = 2
+    """Stop after this many evaluations without improvement of the validation metric."""
+    metric: Literal["accuracy", "macro_f1"] = "accuracy"
+    """Validation metric that selects the best epoch: 'accuracy' or 'macro_f1'."""
+    seed: int = 42
+    """Seed of weight initialisation, batch order and dropout."""
+    precision: Literal["auto", "fp32", "bf16"] = "auto"
+    """'auto' (bf16 autocast where the CPU/GPU supports it natively), 'fp32' or 'bf16'."""
+    max_grad_norm: float = 1.0
+    """Gradient clipping norm (0 disables)."""
+
+    def resolved_learning_rate(self) -> float:
+        if self.learning_rate is not None:
+            return self.learning_rate
+        return 2e-3 if self.method == "head" else 5e-5
+
+    def resolved_head_learning_rate(self) -> float:
+        if self.head_learning_rate is not None:
+            return self.head_learning_rate
+        return self.resolved_learning_rate() * (1 if self.method == "head" else 20)
+
+    def validate(self) -> None:
+        """Collect every invalid option, then raise once."""
+        problems = []
+        if self.method not in METHODS:
+            problems.append(f"--method must be one of {', '.join(METHODS)}; got '{self.method}'.")
+        if self.precision not in PRECISIONS:
+            problems.append(f"--precision must be one of {', '.join(PRECISIONS)}; got '{self.precision}'.")
+        if self.metric not in METRICS:
+            problems.append(f"--metric must be one of {', '.join(METRICS)}; got '{self.metric}'.")
+        for name in ("epochs", "batch_size", "eval_batch_size", "max_length"):
+            if getattr(self, name) < 1:
+                problems.append(f"--{name.replace('_', '-')} must be at least 1; got {getattr(self, name)}.")
+        for name in ("learning_rate", "head_learning_rate"):
+            value = getattr(self, name)
+            if value is not None and not 0 < value < 1:
+                problems.append(f"--{name.replace('_', '-')} must be between 0 and 1; got {value}.")
+        if not 0 <= self.warmup_ratio < 1:
+            problems.append(f"--warmup-ratio must be in [0, 1); got {self.warmup_ratio}.")
+        if self.patience < 0:
+            problems.append(f"--patience must be 0 or more; got {self.patience}.")
+        if problems:
+            raise ConfigError("invalid training options:\n  " + "\n  ".join(problems))
+
+    def to_dict(self) -> dict:
+        return {f.name: getattr(self, f.name) for f in fields(self)}

@@ -1,0 +1,163 @@
+"""The one training loop.
+
+Every method (full fine-tuning, head-only, and later LoRA, contrastive, masked-LM,
+distillation) goes through :func:`fit`. What varies is passed in: how a batch
+becomes a loss (``step``), which parameters the optimizer holds, and how the
+model is evaluated. The loop runs on Hugging Face Accelerate, so
+``accelerate launch`` scales it to several processes or GPUs unchanged.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterable
+
+import torch
+from accelerate import Accelerator
+from torch import nn
+from torch.utils.data import DataLoader
+from tqdm.auto import tqdm
+from transformers import get_linear_schedule_with_warmup
+
+StepFn = Callable[[nn.Module, dict[str, torch.Tensor]], torch.Tensor]
+"""Turns a batch into a scalar loss."""
+EvalFn = Callable[[nn.Module], dict[str, float]]
+"""Scores the model on held-out data; must return the selection metric."""
+
+
+@dataclass
+class LoopConfig:
+    epochs: int
+    warmup_ratio: float
+    max_grad_norm: float
+    patience: int
+    metric: str
+    """Key of the evaluation dict that selects the best epoch (higher is better)."""
+    mixed_precision: str = "no"
+    """'no' or 'bf16' (accelerate's names)."""
+
+
+@dataclass
+class LoopResult:
+    best_metric: float = -math.inf
+    best_epoch: int = 0
+    epochs_run: int = 0
+    optimizer_steps: int = 0
+    examples_seen: int = 0
+    tokens_seen: int = 0
+    train_seconds: float = 0.0
+    interrupted: bool = False
+    stopped_early: bool = False
+    history: list[dict] = field(default_factory=list)
+
+
+class EpochBatches:
+    """A batch sampler whose batches are recomputed each epoch (length-grouped, reseeded)."""
+
+    def __init__(self, make_batches: Callable[[int], list[list[int]]]):
+        self.make_batches = make_batches
+        self.epoch = 0
+        self._count = len(make_batches(0))
+
+    def __iter__(self) -> Iterable[list[int]]:
+        return iter(self.make_batches(self.epoch))
+
+    def __len__(self) -> int:
+        return self._count
+
+
+class _Indices(torch.utils.data.Dataset):
+    def __init__(self, n: int):
+        self.n = n
+
+    def __len__(self) -> int:
+        return self.n
+
+    def __getitem__(self, i: int) -> int:
+        return i
+
+
+def make_accelerator(mixed_precision: str) -> Accelerator:
+    return Accelerator(mixed_precision=mixed_precision)
+
+
+def fit(
+    model: nn.Module,
+    *,
+    n_examples: int,
+    batches: EpochBatches,
+    collate: Callable[[list[int]], dict[str, torch.Tensor]],
+    step: StepFn,
+    evaluate: EvalFn,
+    param_groups: list[dict],
+    config: LoopConfig,
+    accelerator: Accelerator,
+    log: Callable[[str], None] = print,
+    keep_best: bool = True,
+) -> LoopResult:
+    """Train ``model`` in place; on return it holds the best weights seen.
+
+    Ctrl-C stops training cleanly: the best weights so far are restored and the
+    result is marked ``interrupted`` so the caller can still write a usable run.
+    """
+    optimizer = torch.optim.AdamW(param_groups)
+    loader = DataLoader(_Indices(n_examples), batch_sampler=batches, collate_fn=collate)
+    total_steps = max(1, len(batches) * config.epochs)
+    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    trainable = [p for group in param_groups for p in group["params"]]
+    result = LoopResult()
+    best_state: dict[str, torch.Tensor] | None = None
+    bad_evals = 0
+    start = time.perf_counter()
+    progress = tqdm(total=total_steps, desc="training", unit="step", disable=not accelerator.is_local_main_process, dynamic_ncols=True)
+    last_metric = ""
+    try:
+        for epoch in range(1, config.epochs + 1):
+            batches.epoch = epoch
+            model.train()
+            running, count = 0.0, 0
+            for batch in loader:
+                loss = step(model, batch)
+                accelerator.backward(loss)
+                if config.max_grad_norm > 0:
+                    accelerator.clip_grad_norm_(trainable, config.max_grad_norm)
+                optimizer.step()
+                scheduler.step()
+                optimizer.zero_grad(set_to_none=True)
+                result.optimizer_steps += 1
+                result.examples_seen += int(batch["input_ids"].shape[0])
+                result.tokens_seen += int(batch["attention_mask"].sum())
+                running += float(loss.detach())
+                count += 1
+                progress.update(1)
+                progress.set_postfix_str(f"loss {running / count:.4f}{last_metric}")
+            result.train_seconds = time.perf_counter() - start
+            result.epochs_run = epoch
+            scores = evaluate(accelerator.unwrap_model(model))
+            value = scores[config.metric]
+            result.history.append({"epoch": epoch, "train_loss": running / max(count, 1), **{f"val_{k}": v for k, v in scores.items()}, "seconds": round(result.train_seconds, 2)})
+            last_metric = f", val {config.metric} {value:.4f}"
+            progress.set_postfix_str(f"loss {running / max(count, 1):.4f}{last_metric}")
+            log(f"epoch {epoch}: train loss {running / max(count, 1):.4f}, validation {config.metric} {value:.4f} ({result.train_seconds:.1f}s)")
+            if value > result.best_metric:
+                result.best_metric, result.best_epoch, bad_evals = value, epoch, 0
+                if keep_best:
+                    best_state = {k: v.detach().clone() for k, v in accelerator.unwrap_model(model).state_dict().items()}
+            else:
+                bad_evals += 1
+                if config.patience and bad_evals >= config.patience:
+                    result.stopped_early = True
+                    log(f"early stop: no improvement for {bad_evals} evaluation(s); best epoch {result.best_epoch}")
+                    break
+    except KeyboardInterrupt:
+        result.interrupted = True
+        result.train_seconds = time.perf_counter() - start
+        log(f"interrupted: keeping the best model so far (epoch {result.best_epoch})" if best_state else "interrupted before the first evaluation")
+    finally:
+        progress.close()
+    if best_state is not None:
+        accelerator.unwrap_model(model).load_state_dict(best_state)
+    return result
