@@ -5,13 +5,14 @@ from __future__ import annotations
 from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
-from headstart.errors import ModelNotFoundError
+from headstart.errors import ConfigError, ModelNotFoundError
 from headstart.models.loading import hub_kwargs, quiet_transformers
+from headstart.models.pooling import add_mean_pooling_layer, base_uses_mean_pooling, supports_mean_pooling_layer
 
 NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
 
 
-def build_classifier(base: ResolvedBase, label_names: list[str], problem_type: str = "single_label_classification") -> nn.Module:
+def build_classifier(base: ResolvedBase, label_names: list[str], problem_type: str = "single_label_classification", pooling: str = "auto") -> nn.Module:
     """Load ``base`` with a freshly initialised classification head for ``label_names``.
 
     Label names are stored in the config (id2label/label2id) so the saved model is
@@ -33,6 +34,10 @@ def build_classifier(base: ResolvedBase, label_names: list[str], problem_type: s
         )
     except (OSError, ValueError) as err:
         raise ModelNotFoundError(f"could not load a classification model from {base.location} ({err}).") from None
+    if pooling == "mean" or (pooling == "auto" and base_uses_mean_pooling(base.location)):
+        if not supports_mean_pooling_layer(model):
+            raise ConfigError(f"--pooling mean needs a BERT-style encoder; {type(model).__name__} is not one. Use --pooling cls.")
+        add_mean_pooling_layer(model)
     return model
 
 

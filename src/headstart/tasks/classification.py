@@ -61,7 +61,7 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     config.validate()
     set_seed(config.seed)
     tokenizer = load_tokenizer(base)
-    model = build_classifier(base, data.label_names)
+    model = build_classifier(base, data.label_names, pooling=config.pooling)
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id(tokenizer)
     index = {name: i for i, name in enumerate(data.label_names)}

@@ -22,6 +22,8 @@ class TrainConfig:
     """Maximum passes over the training data."""
     learning_rate: float | None = None
     """Peak learning rate (default: 5e-5 for full, 2e-3 for head)."""
+    pooling: Literal["auto", "cls", "mean"] = "auto"
+    """How the head reads the text: 'cls' token, or 'mean' of tokens via an added pooling layer; 'auto' = mean for sentence-transformers bases."""
     head_learning_rate: float | None = None
     """Learning rate of the new output layer (default: 20x the encoder's for full fine-tuning, since it starts from random)."""
     batch_size: int = 16
