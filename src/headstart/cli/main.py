@@ -3,35 +3,37 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 
-from headstart.cli import evaluate, models, predict, train
 from headstart.cli.args import apply_config_file
 from headstart.errors import HeadstartError
 
-COMMANDS = (train, predict, evaluate, models)
+COMMAND_MODULES = ("train", "predict", "evaluate", "models")
+"""Each module under headstart.cli has register(subparsers) and sets a handler."""
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from headstart import __version__
+
     parser = argparse.ArgumentParser(
         prog="headstart",
         description="Adapt a pre-trained language model to your task with a few hundred labeled examples, offline.",
     )
-    from headstart import __version__
-
     parser.add_argument("--version", action="version", version=f"headstart {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for command in COMMANDS:
-        command.register(sub)
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"headstart.cli.{name}").register(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser()
+    subcommands = parser._subparsers._group_actions[0].choices  # type: ignore[union-attr]
     try:
-        if argv and argv[0] in parser._subparsers._group_actions[0].choices:  # type: ignore[union-attr]
-            apply_config_file(parser._subparsers._group_actions[0].choices[argv[0]], argv)  # type: ignore[union-attr]
+        if argv and argv[0] in subcommands:
+            apply_config_file(subcommands[argv[0]], argv)
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

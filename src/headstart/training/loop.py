@@ -48,6 +48,8 @@ class LoopResult:
     examples_seen: int = 0
     tokens_seen: int = 0
     train_seconds: float = 0.0
+    """Wall time of training steps only (evaluation excluded)."""
+    eval_seconds: float = 0.0
     interrupted: bool = False
     stopped_early: bool = False
     history: list[dict] = field(default_factory=list)
@@ -134,9 +136,11 @@ def fit(
                 count += 1
                 progress.update(1)
                 progress.set_postfix_str(f"loss {running / count:.4f}{last_metric}")
-            result.train_seconds = time.perf_counter() - start
             result.epochs_run = epoch
+            eval_start = time.perf_counter()
+            result.train_seconds = eval_start - start - result.eval_seconds
             scores = evaluate(accelerator.unwrap_model(model))
+            result.eval_seconds += time.perf_counter() - eval_start
             value = scores[config.metric]
             result.history.append({"epoch": epoch, "train_loss": running / max(count, 1), **{f"val_{k}": v for k, v in scores.items()}, "seconds": round(result.train_seconds, 2)})
             last_metric = f", val {config.metric} {value:.4f}"
@@ -154,7 +158,7 @@ def fit(
                     break
     except KeyboardInterrupt:
         result.interrupted = True
-        result.train_seconds = time.perf_counter() - start
+        result.train_seconds = time.perf_counter() - start - result.eval_seconds
         log(f"interrupted: keeping the best model so far (epoch {result.best_epoch})" if best_state else "interrupted before the first evaluation")
     finally:
         progress.close()
