@@ -99,7 +99,7 @@ def run_trainer(args, group_by_length: bool) -> dict:
         report_to="none",
         seed=args.seed,
         max_grad_norm=1.0,
-        group_by_length=group_by_length,
+        train_sampling_strategy="group_by_length" if group_by_length else "random",
         use_cpu=True,
         disable_tqdm=True,
         dataloader_num_workers=0,
@@ -145,7 +145,8 @@ def main() -> None:
         sys.exit(f"training file {args.train} not found (expected ../shared/data/sst2_glue beside the repository)")
     results = {}
     for engine in args.engines.split(","):
-        command = [sys.executable, __file__, "--engine", engine] + [a for a in sys.argv[1:] if not a.startswith("--engines")]
+        passed = {k: v for k, v in vars(args).items() if k not in {"engines", "engine", "out"}}
+        command = [sys.executable, __file__, "--engine", engine] + [f"--{k.replace('_', '-')}={v}" for k, v in passed.items()]
         print(f"running {engine} ...", flush=True)
         proc = subprocess.run(command, capture_output=True, text=True)
         line = next((l for l in proc.stdout.splitlines() if l.startswith("RESULT ")), None)

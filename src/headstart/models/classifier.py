@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
@@ -51,24 +53,34 @@ def head_parameter_names(model: nn.Module) -> set[str]:
     return names
 
 
-def parameter_groups(model: nn.Module, method: str, lr: float, head_lr: float, weight_decay: float) -> list[dict]:
+def layer_depth(name: str, n_layers: int) -> int:
+    """Distance of a parameter's layer from the top of the encoder (embeddings are deepest)."""
+    match = re.search(r"\.layers?\.(\d+)\.", name)
+    if match:
+        return n_layers - 1 - int(match.group(1))
+    return n_layers if "embed" in name else 0
+
+
+def parameter_groups(model: nn.Module, method: str, lr: float, head_lr: float, weight_decay: float, layer_decay: float = 1.0) -> list[dict]:
     """Optimizer groups for ``method``; freezes what does not train.
 
-    'full': every weight trains, the new head at ``head_lr``. 'head': the encoder is frozen.
+    'full': every weight trains, the new head at ``head_lr`` and encoder layers at
+    ``lr * layer_decay ** depth`` (discriminative rates). 'head': the encoder is
+    frozen. 'lora': only parameters that still require grad (adapters, head) train.
     """
     head = head_parameter_names(model)
-    groups: dict[tuple[bool, bool], list] = {}
+    n_layers = int(getattr(model.config, "num_hidden_layers", 0) or 0)
+    groups: dict[tuple[float, bool], list] = {}
     for name, param in model.named_parameters():
-        is_head = name in head
+        is_head = name in head or "modules_to_save" in name
         if method == "head" and not is_head:
             param.requires_grad_(False)
+        if not param.requires_grad:
             continue
         decay = not any(name.endswith(suffix) for suffix in NO_DECAY)
-        groups.setdefault((is_head, decay), []).append(param)
-    return [
-        {"params": params, "lr": head_lr if is_head else lr, "weight_decay": weight_decay if decay else 0.0}
-        for (is_head, decay), params in groups.items()
-    ]
+        rate = head_lr if is_head else lr * layer_decay ** layer_depth(name, n_layers)
+        groups.setdefault((rate, decay), []).append(param)
+    return [{"params": params, "lr": rate, "weight_decay": weight_decay if decay else 0.0} for (rate, decay), params in groups.items()]
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:

@@ -12,6 +12,13 @@ from typing import Any
 import yaml
 
 
+METHOD_TEXT = {
+    "full": "every weight trained",
+    "head": "encoder frozen, new output layer trained",
+    "lora": "low-rank adapters (LoRA) on the attention projections plus the new output layer trained; base weights frozen",
+}
+
+
 def _metadata(record: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]:
     base = record["base"]
     results = []
@@ -81,7 +88,7 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         f"from `{base['name']}`{' (' + base['hub_id'] + ')' if base.get('hub_id') else ''}.{interrupted}\n",
         "## Model details\n",
         f"- Base model: `{base['name']}` ({base.get('architecture') or 'local folder ' + base['location']})\n"
-        f"- Method: `{train['method']}` — {'every weight trained' if train['method'] == 'full' else 'encoder frozen, new output layer trained'}; "
+        f"- Method: `{train['method']}` — {METHOD_TEXT.get(train['method'], train['method'])}; "
         f"{record['parameters']['trainable']:,} of {record['parameters']['total']:,} parameters trained\n"
         f"- Output layer: replaced by a new {len(labels)}-way classification head\n"
         f"- Labels: {', '.join(f'`{l}`' for l in labels[:30])}{' …' if len(labels) > 30 else ''}\n"
@@ -93,7 +100,9 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         "Out of scope: texts from another domain, language or label set than the training data; decisions about people "
         "made without human review; any use where a wrong label causes harm and no one checks.\n",
         "## How to use\n",
-        "```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", model=\"PATH/TO/THIS/FOLDER\")\n"
+        ("This folder holds a LoRA adapter and the classification head trained with it. `headstart predict` and `headstart eval` "
+         "use it directly; `headstart merge THIS_FOLDER` writes a plain transformers model for the snippet below.\n\n" if train["method"] == "lora" else "")
+        + "```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", model=\"PATH/TO/THIS/FOLDER\")\n"
         "classifier(\"your text here\")\n```\n\nor `headstart predict PATH/TO/THIS/FOLDER \"your text\"`.\n",
         "## Training data\n",
         _table(data_rows, ["split", "examples", "classes"]) + "\n\n"

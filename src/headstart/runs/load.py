@@ -50,7 +50,21 @@ def load_run(path: str | Path) -> LoadedRun:
     path = Path(path)
     record = read_record(path)
     quiet_transformers()
-    model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, trust_remote_code=False, use_safetensors=True)
+    if (path / "adapter_config.json").is_file():
+        model = _load_adapter_run(path, record)
+    else:
+        model = AutoModelForSequenceClassification.from_pretrained(path, local_files_only=True, trust_remote_code=False, use_safetensors=True)
     tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True, trust_remote_code=False)
     model.eval()
     return LoadedRun(path, record, model, tokenizer)
+
+
+def _load_adapter_run(path: Path, record: dict[str, Any]):
+    """Rebuild the base classifier the run started from, then attach its adapter and saved head."""
+    from headstart.catalog.resolve import resolve_base
+    from headstart.models.classifier import build_classifier
+    from headstart.models.lora import load_lora
+
+    base = resolve_base(record["base"]["name"])
+    model = build_classifier(base, record["labels"], pooling=record["train"].get("pooling", "auto"))
+    return load_lora(model, path)

@@ -15,6 +15,7 @@ from headstart.data.classification import ClassificationData, LabeledTexts
 from headstart.evaluation.metrics import classification_metrics
 from headstart.models.classifier import build_classifier, count_parameters, parameter_groups
 from headstart.models.loading import load_tokenizer
+from headstart.models.lora import apply_lora
 from headstart.tasks.inference import encode_texts, predict_logits
 from headstart.training.batching import Collator, length_grouped_batches
 from headstart.training.config import TrainConfig
@@ -25,6 +26,24 @@ from headstart.training.precision import resolve_precision
 def classification_step(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     """Cross-entropy of the classifier's logits (computed inside the model)."""
     return model(**batch).loss
+
+
+def weighted_classification_step(weights: torch.Tensor) -> Callable[[nn.Module, dict[str, torch.Tensor]], torch.Tensor]:
+    """Cross-entropy with per-class weights (imbalanced data)."""
+
+    def step(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        inputs = {k: v for k, v in batch.items() if k != "labels"}
+        logits = model(**inputs).logits.float()
+        return nn.functional.cross_entropy(logits, batch["labels"], weight=weights.to(logits.device))
+
+    return step
+
+
+def balanced_weights(labels: list[int], n_classes: int) -> torch.Tensor:
+    """Inverse-frequency weights normalised to mean 1 (sklearn's 'balanced')."""
+    counts = np.bincount(labels, minlength=n_classes).astype(float)
+    weights = len(labels) / (n_classes * np.maximum(counts, 1))
+    return torch.tensor(weights, dtype=torch.float)
 
 
 @dataclass
@@ -73,7 +92,9 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
         if count:
             log(f"note: {count} of {total} {name} texts are longer than --max-length {config.max_length} tokens and were truncated")
 
-    groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay)
+    if config.method == "lora":
+        model = apply_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout)
+    groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay, config.layer_decay)
     trainable, total = count_parameters(model)
     log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
     mixed_precision = resolve_precision(config.precision)
@@ -91,14 +112,15 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
         n_examples=len(train_enc),
         batches=batches,
         collate=Collator(train_enc, pad_id(tokenizer)),
-        step=classification_step,
+        step=weighted_classification_step(balanced_weights(train_enc.labels, len(data.label_names))) if config.class_weights == "balanced" else classification_step,
         evaluate=evaluate,
         param_groups=groups,
-        config=LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, config.metric, mixed_precision),
+        config=LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, config.metric, mixed_precision, config.schedule),
         accelerator=accelerator,
         log=log,
     )
     model = accelerator.unwrap_model(model)
-    for param in model.parameters():
-        param.requires_grad_(True)
+    if config.method != "lora":
+        for param in model.parameters():
+            param.requires_grad_(True)
     return TrainedClassifier(model, tokenizer, data.label_names, loop, mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val})

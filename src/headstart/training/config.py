@@ -7,7 +7,7 @@ from typing import Literal
 
 from headstart.errors import ConfigError
 
-METHODS = ("full", "head")
+METHODS = ("full", "head", "lora")
 PRECISIONS = ("auto", "fp32", "bf16")
 METRICS = ("accuracy", "macro_f1")
 
@@ -16,8 +16,8 @@ METRICS = ("accuracy", "macro_f1")
 class TrainConfig:
     """How the model is trained."""
 
-    method: Literal["full", "head"] = "full"
-    """What trains: 'full' (every weight) or 'head' (the new output layer only; encoder frozen)."""
+    method: Literal["full", "head", "lora"] = "full"
+    """What trains: 'full' (every weight), 'head' (the new output layer only; encoder frozen) or 'lora' (low-rank adapters + head)."""
     epochs: int = 8
     """Maximum passes over the training data."""
     learning_rate: float | None = None
@@ -26,6 +26,18 @@ class TrainConfig:
     """How the head reads the text: 'cls' token, or 'mean' of tokens via an added pooling layer; 'auto' = mean for sentence-transformers bases."""
     head_learning_rate: float | None = None
     """Learning rate of the new output layer (default: 20x the encoder's for full fine-tuning, since it starts from random)."""
+    layer_decay: float = 1.0
+    """Discriminative learning rates (ULMFiT/LLRD): each layer below the top trains at this factor of the one above (1 = off)."""
+    schedule: Literal["linear", "slanted", "constant"] = "linear"
+    """Learning-rate schedule: 'linear' warmup then decay, ULMFiT 'slanted' triangular, or 'constant' after warmup."""
+    lora_r: int = 8
+    """LoRA rank (with --method lora)."""
+    lora_alpha: int = 16
+    """LoRA scaling numerator (with --method lora)."""
+    lora_dropout: float = 0.1
+    """Dropout on the LoRA path (with --method lora)."""
+    class_weights: Literal["none", "balanced"] = "none"
+    """'balanced' weights the loss by inverse class frequency (for imbalanced data)."""
     batch_size: int = 16
     """Examples per optimizer step."""
     eval_batch_size: int = 128
@@ -50,12 +62,12 @@ class TrainConfig:
     def resolved_learning_rate(self) -> float:
         if self.learning_rate is not None:
             return self.learning_rate
-        return 2e-3 if self.method == "head" else 5e-5
+        return {"head": 2e-3, "lora": 5e-4}.get(self.method, 5e-5)
 
     def resolved_head_learning_rate(self) -> float:
         if self.head_learning_rate is not None:
             return self.head_learning_rate
-        return self.resolved_learning_rate() * (1 if self.method == "head" else 20)
+        return self.resolved_learning_rate() * {"head": 1, "lora": 4}.get(self.method, 20)
 
     def validate(self) -> None:
         """Collect every invalid option, then raise once."""
@@ -73,6 +85,12 @@ class TrainConfig:
             value = getattr(self, name)
             if value is not None and not 0 < value < 1:
                 problems.append(f"--{name.replace('_', '-')} must be between 0 and 1; got {value}.")
+        if not 0 < self.layer_decay <= 1:
+            problems.append(f"--layer-decay must be in (0, 1]; got {self.layer_decay}.")
+        if self.lora_r < 1:
+            problems.append(f"--lora-r must be at least 1; got {self.lora_r}.")
+        if not 0 <= self.lora_dropout < 1:
+            problems.append(f"--lora-dropout must be in [0, 1); got {self.lora_dropout}.")
         if not 0 <= self.warmup_ratio < 1:
             problems.append(f"--warmup-ratio must be in [0, 1); got {self.warmup_ratio}.")
         if self.patience < 0:

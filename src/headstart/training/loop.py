@@ -19,7 +19,8 @@ from accelerate import Accelerator
 from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
-from transformers import get_linear_schedule_with_warmup
+
+from headstart.training.schedules import make_scheduler
 
 StepFn = Callable[[nn.Module, dict[str, torch.Tensor]], torch.Tensor]
 """Turns a batch into a scalar loss."""
@@ -37,6 +38,8 @@ class LoopConfig:
     """Key of the evaluation dict that selects the best epoch (higher is better)."""
     mixed_precision: str = "no"
     """'no' or 'bf16' (accelerate's names)."""
+    schedule: str = "linear"
+    """'linear', 'slanted' or 'constant' (see training/schedules.py)."""
 
 
 @dataclass
@@ -53,6 +56,26 @@ class LoopResult:
     interrupted: bool = False
     stopped_early: bool = False
     history: list[dict] = field(default_factory=list)
+
+
+@dataclass
+class LoopState:
+    """Where training stands: passed to ``after_step`` (to checkpoint) and to ``resume`` (to restore).
+
+    ``resume`` may load weights and optimizer/scheduler state and set ``epoch``,
+    ``step_in_epoch`` and ``result.optimizer_steps``; training then continues
+    with the next batch of that epoch, skipping the ones already done without
+    collating them.
+    """
+
+    model: nn.Module
+    optimizer: torch.optim.Optimizer
+    scheduler: object
+    epoch: int
+    step_in_epoch: int
+    result: LoopResult
+    loss: float = 0.0
+    """Loss of the step just taken (``after_step`` only)."""
 
 
 class EpochBatches:
@@ -98,30 +121,41 @@ def fit(
     accelerator: Accelerator,
     log: Callable[[str], None] = print,
     keep_best: bool = True,
+    after_step: Callable[[LoopState], None] | None = None,
+    resume: Callable[[LoopState], None] | None = None,
 ) -> LoopResult:
     """Train ``model`` in place; on return it holds the best weights seen.
 
     Ctrl-C stops training cleanly: the best weights so far are restored and the
     result is marked ``interrupted`` so the caller can still write a usable run.
+    ``after_step`` (optional) sees the state after every optimizer step, e.g. to
+    write a checkpoint; ``resume`` (optional) restores one before training starts.
     """
     optimizer = torch.optim.AdamW(param_groups)
     loader = DataLoader(_Indices(n_examples), batch_sampler=batches, collate_fn=collate)
     total_steps = max(1, len(batches) * config.epochs)
-    scheduler = get_linear_schedule_with_warmup(optimizer, int(config.warmup_ratio * total_steps), total_steps)
+    scheduler = make_scheduler(config.schedule, optimizer, int(config.warmup_ratio * total_steps), total_steps)
     model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
     trainable = [p for group in param_groups for p in group["params"]]
     result = LoopResult()
+    start_epoch, skip = 1, 0
+    if resume is not None:
+        restored = LoopState(model, optimizer, scheduler, 1, 0, result)
+        resume(restored)
+        start_epoch, skip = restored.epoch, restored.step_in_epoch
     best_state: dict[str, torch.Tensor] | None = None
     bad_evals = 0
     start = time.perf_counter()
-    progress = tqdm(total=total_steps, desc="training", unit="step", disable=not accelerator.is_local_main_process, dynamic_ncols=True)
+    progress = tqdm(total=total_steps, initial=result.optimizer_steps, desc="training", unit="step", disable=not accelerator.is_local_main_process, dynamic_ncols=True)
     last_metric = ""
     try:
-        for epoch in range(1, config.epochs + 1):
+        for epoch in range(start_epoch, config.epochs + 1):
             batches.epoch = epoch
             model.train()
             running, count = 0.0, 0
-            for batch in loader:
+            epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
+            step_in_epoch, skip = skip, 0
+            for batch in epoch_loader:
                 loss = step(model, batch)
                 accelerator.backward(loss)
                 if config.max_grad_norm > 0:
@@ -136,6 +170,9 @@ def fit(
                 count += 1
                 progress.update(1)
                 progress.set_postfix_str(f"loss {running / count:.4f}{last_metric}")
+                step_in_epoch += 1
+                if after_step is not None:
+                    after_step(LoopState(model, optimizer, scheduler, epoch, step_in_epoch, result, float(loss.detach())))
             result.epochs_run = epoch
             eval_start = time.perf_counter()
             result.train_seconds = eval_start - start - result.eval_seconds
