@@ -130,3 +130,23 @@ def test_seed_makes_runs_identical(tmp_path, tiny_base):
     a, b = once("a"), once("b")
     assert a.metrics["validation"]["confusion_matrix"] == b.metrics["validation"]["confusion_matrix"]
     assert json.loads((a.path / "metrics.json").read_text())["history"][0]["train_loss"] == pytest.approx(json.loads((b.path / "metrics.json").read_text())["history"][0]["train_loss"], rel=1e-6)
+
+
+def test_seeds_report_spread_and_keep_best(tmp_path, tiny_base):
+    from conftest import ASSETS
+
+    summary = train_run(
+        DataSpec(train=str(ASSETS / "tiny_sentiment.csv")),
+        base=str(tiny_base),
+        config=TrainConfig(epochs=3, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, precision="fp32", seed=10, seeds=3, patience=0),
+        output=tmp_path / "seeds",
+        log=lambda m: None,
+    )
+    seeds = json.loads((summary.path / "metrics.json").read_text())["seeds"]
+    values = [run["validation"]["accuracy"] for run in seeds["runs"]]
+    assert [run["seed"] for run in seeds["runs"]] == [10, 11, 12]
+    assert seeds["summary"]["validation"]["accuracy"]["mean"] == pytest.approx(float(np.mean(values)))
+    assert seeds["summary"]["validation"]["accuracy"]["std"] == pytest.approx(float(np.std(values, ddof=1)))
+    record = yaml.safe_load((summary.path / "headstart.yaml").read_text())
+    assert record["train"]["seed"] == seeds["kept_seed"]
+    assert "Trained with 3 seeds" in (summary.path / "README.md").read_text()

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from datetime import datetime
@@ -20,12 +21,14 @@ from headstart.catalog.resolve import resolve_base
 from headstart.data.classification import DataSpec, LabeledTexts, load_classification_data, label_to_str
 from headstart.data.columns import LABEL_NAMES, TEXT_NAMES, pick_column
 from headstart.data.readers import read_table
+from headstart.deploy.backends import Predictor, as_predictor
 from headstart.errors import DataError
 from headstart.evaluation.metrics import classification_metrics, headline
+from headstart.evaluation.spread import seed_spread
 from headstart.runs.load import LoadedRun, load_run
 from headstart.runs.write import run_record, write_run
-from headstart.tasks.classification import evaluate_split, pad_id, train_classifier
-from headstart.tasks.inference import encode_texts, predict_logits, softmax
+from headstart.tasks.classification import evaluate_split, train_classifier
+from headstart.tasks.inference import softmax
 from headstart.training.config import TrainConfig
 
 
@@ -68,13 +71,24 @@ def train_run(
     out = Path(output) if output else default_output(spec, config.method)
     note(f"data: {len(data.train)} train, {len(data.validation)} validation{', ' + str(len(data.test)) + ' test' if data.test else ''} examples, {len(data.label_names)} classes")
     note(f"base model: {resolved.name} ({resolved.location})")
-    trained = train_classifier(data, resolved, config, note)
-    for name, split in data.splits().items():
-        if name == "train":
-            continue
-        trained.metrics[name], _ = evaluate_split(trained.model, trained.tokenizer, split, trained.label_names, config, trained.mixed_precision)
-        note(f"{name}: {headline(trained.metrics[name])}")
-    record = run_record(out.name, resolved, spec, data, config, trained)
+    trained, per_seed = None, []
+    for offset in range(config.seeds):
+        seed_config = dataclasses.replace(config, seed=config.seed + offset)
+        if config.seeds > 1:
+            note(f"seed {seed_config.seed} ({offset + 1} of {config.seeds})")
+        candidate = train_classifier(data, resolved, seed_config, note)
+        for name, split in data.splits().items():
+            if name != "train":
+                candidate.metrics[name], _ = evaluate_split(candidate.model, candidate.tokenizer, split, candidate.label_names, config, candidate.mixed_precision, data.multi_label, data.label_separator, candidate.threshold)
+                note(f"{name}: {headline(candidate.metrics[name])}")
+        per_seed.append({"seed": seed_config.seed, **{name: {k: m[k] for k in ("accuracy", "macro_f1")} for name, m in candidate.metrics.items()}})
+        if trained is None or candidate.loop.best_metric > trained.loop.best_metric:
+            trained, kept_seed = candidate, seed_config.seed
+    if config.seeds > 1:
+        trained.metrics["seeds"] = seed_spread(per_seed, kept_seed)
+        for name, spread in trained.metrics["seeds"]["summary"].items():
+            note(f"{name} over {config.seeds} seeds: accuracy {spread['accuracy']['mean']:.4f} ± {spread['accuracy']['std']:.4f}, macro-F1 {spread['macro_f1']['mean']:.4f} ± {spread['macro_f1']['std']:.4f} (kept seed {kept_seed})")
+    record = run_record(out.name, resolved, spec, data, dataclasses.replace(config, seed=kept_seed), trained)
     seconds = time.perf_counter() - started
     record["result"]["total_seconds"] = round(seconds, 1)
     write_run(out, record, trained, data, lines, overwrite)
@@ -82,27 +96,24 @@ def train_run(
     return RunSummary(out, trained.metrics, seconds, trained.loop.interrupted)
 
 
-def predict_texts(run: LoadedRun | str | Path, texts: list[str], batch_size: int = 64) -> list[dict]:
-    """Label and class probabilities for each text."""
-    loaded = run if isinstance(run, LoadedRun) else load_run(run)
+def predict_texts(run: Predictor | LoadedRun | str | Path, texts: list[str], batch_size: int = 64) -> list[dict]:
+    """Label and class probabilities for each text (any run format: fp32, int8, ONNX)."""
+    predictor = as_predictor(run)
     if not texts:
         return []
-    encoded, _ = encode_texts(loaded.tokenizer, list(texts), loaded.max_length)
-    probs = softmax(predict_logits(loaded.model, encoded, pad_id(loaded.tokenizer), batch_size))
-    names = loaded.label_names
+    probs = softmax(predictor.predict_logits(list(texts), batch_size))
+    names = predictor.label_names
     return [
         {"label": names[int(row.argmax())], "score": float(row.max()), "probabilities": {n: float(p) for n, p in zip(names, row)}}
         for row in probs
     ]
 
 
-def evaluate_run(run: str | Path, data_path: str | Path, text_column: str | None = None, label_column: str | None = None, encoding: str = "utf-8") -> dict:
-    """Metrics of a finished run on a labeled file."""
-    loaded = load_run(run)
+def read_labeled_texts(data_path: str | Path, names: list[str], text_column: str | None = None, label_column: str | None = None, encoding: str = "utf-8") -> tuple[list[str], list[int]]:
+    """Texts and label indices (into ``names``) of a labeled file; unknown labels are an error."""
     table = read_table(data_path, encoding)
     text_col = pick_column(table, text_column, TEXT_NAMES, "text", "--text-column")
     label_col = pick_column(table, label_column, LABEL_NAMES, "label", "--label-column")
-    names = loaded.label_names
     index = {n: i for i, n in enumerate(names)}
     texts, labels, unknown = [], [], []
     for i, row in enumerate(table.rows):
@@ -118,6 +129,13 @@ def evaluate_run(run: str | Path, data_path: str | Path, text_column: str | None
         raise DataError(f"{data_path}: {len(unknown)} row(s) have labels this model does not know (it knows {', '.join(names[:10])}); first at {unknown[0]}. Remove them or use a matching run.")
     if not texts:
         raise DataError(f"{data_path}: no rows with both a text and a label.")
-    encoded, _ = encode_texts(loaded.tokenizer, texts, loaded.max_length)
-    logits = predict_logits(loaded.model, encoded, pad_id(loaded.tokenizer))
+    return texts, labels
+
+
+def evaluate_run(run: Predictor | str | Path, data_path: str | Path, text_column: str | None = None, label_column: str | None = None, encoding: str = "utf-8") -> dict:
+    """Metrics of a finished run (any format) on a labeled file."""
+    predictor = as_predictor(run)
+    names = predictor.label_names
+    texts, labels = read_labeled_texts(data_path, names, text_column, label_column, encoding)
+    logits = predictor.predict_logits(texts)
     return classification_metrics(labels, np.asarray(logits).argmax(-1), names)

@@ -44,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     from headstart.api import predict_texts
     from headstart.data.columns import TEXT_NAMES, pick_column
     from headstart.data.readers import read_table
-    from headstart.runs.load import load_run
+    from headstart.deploy.backends import load_predictor
 
     if not args.texts and not args.file:
         raise ConfigError("give texts to classify, or --file PATH. Example: headstart predict RUN_DIR \"my card never arrived\"")
@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("give either texts or --file, not both.")
     if args.batch_size < 1:
         raise ConfigError(f"--batch-size must be at least 1; got {args.batch_size}.")
-    loaded = load_run(args.run_dir)
+    loaded = load_predictor(args.run_dir)
     if args.texts:
         results = predict_texts(loaded, args.texts, args.batch_size)
         for text, result in zip(args.texts, results):

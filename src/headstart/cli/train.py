@@ -53,6 +53,9 @@ def run(args: argparse.Namespace) -> int:
     summary = train_run(spec, args.base, config, args.output, args.overwrite, args.allow_download, log=lambda m: tqdm.write(m, file=sys.stderr))
     held_out = "test" if "test" in summary.metrics else "validation"
     print(f"\n{held_out} ({'held out' if held_out == 'test' else 'used to pick the best epoch'}): {headline(summary.metrics[held_out])}")
+    if "seeds" in summary.metrics:
+        spread = summary.metrics["seeds"]["summary"][held_out]["accuracy"]
+        print(f"{held_out} accuracy over {len(summary.metrics['seeds']['runs'])} seeds: {spread['mean']:.4f} ± {spread['std']:.4f} (min {spread['min']:.4f}, max {spread['max']:.4f}); kept seed {summary.metrics['seeds']['kept_seed']}")
     print(f"time: {summary.seconds:.0f} s in total")
     print(f"model: {summary.path}  (try: headstart predict {summary.path} \"some text\")")
     if summary.interrupted:

@@ -57,6 +57,16 @@ class DataSpec:
     """Seed of that split, fixed so reruns compare on the same examples."""
     skip_bad_rows: bool = False
     """Drop rows with empty texts or missing labels (reported) instead of stopping."""
+    multi_label: bool = False
+    """Each text may have several labels: separated by --label-separator in the label column, or a JSON list."""
+    label_separator: str = "|"
+    """Separator between the labels of one text (multi-label data)."""
+
+    def parts(self, label: str) -> list[str]:
+        """The labels of one example (one unless multi-label)."""
+        if not self.multi_label:
+            return [label]
+        return [part.strip() for part in label.split(self.label_separator) if part.strip()]
 
 
 @dataclass
@@ -67,6 +77,11 @@ class ClassificationData:
     label_names: list[str]
     issues: IssueLog = field(default_factory=IssueLog)
     validation_from_train: bool = False
+    multi_label: bool = False
+    label_separator: str = "|"
+
+    def label_sets(self, split: LabeledTexts) -> list[list[str]]:
+        return [DataSpec("", multi_label=self.multi_label, label_separator=self.label_separator).parts(label) for label in split.labels]
 
     def splits(self) -> dict[str, LabeledTexts]:
         out = {"train": self.train, "validation": self.validation}
@@ -98,11 +113,20 @@ def _extract(table: Table, spec: DataSpec, log: IssueLog, name: str) -> LabeledT
     text_col = pick_column(table, spec.text_column, TEXT_NAMES, "text", "--text-column")
     label_col = pick_column(table, spec.label_column, LABEL_NAMES, "label", "--label-column")
     texts, labels, sources = [], [], []
-    empty, unlabeled = [], []
+    empty, unlabeled, looks_multi = [], [], []
     for index, row in enumerate(table.rows):
         text = row.get(text_col)
-        label = label_to_str(row.get(label_col))
+        value = row.get(label_col)
         where = table.where(index)
+        if isinstance(value, (list, tuple)):
+            if not spec.multi_label:
+                looks_multi.append(where)
+            value = spec.label_separator.join(str(v) for v in value) if value else None
+        label = label_to_str(value)
+        if label is not None and spec.multi_label:
+            label = spec.label_separator.join(sorted(set(spec.parts(label)))) or None
+        elif label is not None and spec.label_separator in label:
+            looks_multi.append(where)
         if text is None or not str(text).strip():
             empty.append(where)
             continue
@@ -118,11 +142,17 @@ def _extract(table: Table, spec: DataSpec, log: IssueLog, name: str) -> LabeledT
         report(f"{table.path}: {len(empty)} row(s) with an empty or whitespace-only text in column '{text_col}'; {todo}.", empty)
     if unlabeled:
         report(f"{table.path}: {len(unlabeled)} row(s) without a label in column '{label_col}'; {todo}.", unlabeled)
+    if looks_multi:
+        log.error(
+            f"{table.path}: {len(looks_multi)} row(s) have several labels in column '{label_col}' (a list, or '{spec.label_separator}' between labels), "
+            "but this is a single-label run. Pass --multi-label to train a multi-label classifier, or give each text one label.",
+            looks_multi,
+        )
     return LabeledTexts(texts, labels, sources, name)
 
 
-def _check_train(train: LabeledTexts, log: IssueLog, path: str) -> None:
-    counts = Counter(train.labels)
+def _check_train(train: LabeledTexts, log: IssueLog, path: str, spec: DataSpec) -> None:
+    counts = Counter(part for label in train.labels for part in spec.parts(label))
     if len(counts) == 1:
         only = next(iter(counts))
         log.error(f"{path}: every example has the label '{only}'; a classifier needs at least 2 classes. Add examples of the other classes.")
@@ -142,9 +172,9 @@ def _check_train(train: LabeledTexts, log: IssueLog, path: str) -> None:
         log.warn(f"{path}: {len(conflicts)} text(s) appear more than once with different labels; the model will be trained on both. Check which label is right.", locations)
 
 
-def _check_eval(train: LabeledTexts, other: LabeledTexts, log: IssueLog, path: str) -> None:
-    known = set(train.labels)
-    unseen = [(label, src) for label, src in zip(other.labels, other.sources) if label not in known]
+def _check_eval(train: LabeledTexts, other: LabeledTexts, log: IssueLog, path: str, spec: DataSpec) -> None:
+    known = {part for label in train.labels for part in spec.parts(label)}
+    unseen = [(part, src) for label, src in zip(other.labels, other.sources) for part in spec.parts(label) if part not in known]
     if unseen:
         names = sorted({label for label, _ in unseen})
         log.error(
@@ -175,16 +205,17 @@ def load_classification_data(spec: DataSpec) -> ClassificationData:
         validation = _extract(read_table(spec.validation, spec.encoding), spec, log, "validation")
     test = _extract(read_table(spec.test, spec.encoding), spec, log, "test") if spec.test else None
     if train.texts:
-        _check_train(train, log, spec.train)
+        _check_train(train, log, spec.train, spec)
     from_train = spec.validation is None
     if from_train:
-        kept, held = stratified_split(train.labels, spec.validation_fraction, spec.split_seed)
+        kept, held = stratified_split([spec.parts(label)[0] for label in train.labels], spec.validation_fraction, spec.split_seed)
         train, validation = train.subset(kept, "train"), train.subset(held, "validation")
         if not len(validation) and not log.errors:
             log.error(f"{spec.train}: too few examples ({len(train)}) to hold out a validation split; give a --validation file or more data.")
     else:
-        _check_eval(train, validation, log, spec.validation)
+        _check_eval(train, validation, log, spec.validation, spec)
     if test is not None:
-        _check_eval(train, test, log, spec.test)
+        _check_eval(train, test, log, spec.test, spec)
     log.raise_if_errors()
-    return ClassificationData(train, validation, test, sort_labels(set(train.labels)), log, from_train)
+    names = sort_labels({part for label in train.labels for part in spec.parts(label)})
+    return ClassificationData(train, validation, test, names, log, from_train, spec.multi_label, spec.label_separator)

@@ -117,7 +117,8 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         )
         + f"\n\nPrecision: {record['mixed_precision']}. Best epoch {loop['best_epoch']} of {loop['epochs_run']} "
         f"(validation {train['metric']} {loop['best_metric']:.4f}){'; stopped early' if loop.get('stopped_early') else ''}. "
-        "Seeds: one run (seed spread not measured: `--seeds` is planned).\n",
+        + _seed_text(metrics)
+        + "\n",
         "## Evaluation results\n",
         _table(split_rows, ["split", "examples", "accuracy", "macro-F1"]) + "\n\n"
         f"Per class on {main_split} (weakest first):\n\n" + _table(class_rows, ["label", "support", "precision", "recall", "F1"]) + "\n\n"
@@ -135,6 +136,20 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         "- Confidence scores are softmax outputs, not calibrated probabilities.\n",
     ]
     return "\n".join(parts)
+
+
+def _seed_text(metrics: dict[str, Any]) -> str:
+    seeds = metrics.get("seeds")
+    if not seeds:
+        return "One seed: the spread between runs was not measured (run with `--seeds 5` to measure it)."
+    rows = [
+        [split, f"{s['accuracy']['mean']:.4f} ± {s['accuracy']['std']:.4f}", f"{s['macro_f1']['mean']:.4f} ± {s['macro_f1']['std']:.4f}"]
+        for split, s in seeds["summary"].items()
+    ]
+    return (
+        f"Trained with {len(seeds['runs'])} seeds ({', '.join(str(r['seed']) for r in seeds['runs'])}); this folder holds seed "
+        f"{seeds['kept_seed']}, the best on validation. Mean ± standard deviation over seeds:\n\n" + _table(rows, ["split", "accuracy", "macro-F1"])
+    )
 
 
 def label_counts(labels: list[str]) -> dict[str, int]:

@@ -47,6 +47,8 @@ def run_record(run_name: str, base: ResolvedBase, spec: DataSpec, data: Classifi
         },
         "train": train,
         "labels": trained.label_names,
+        "multi_label": data.multi_label,
+        "threshold": trained.threshold,
         "mixed_precision": trained.mixed_precision,
         "parameters": {"trainable": trained.trainable_parameters, "total": trained.total_parameters},
         "truncated_texts": trained.truncated,
@@ -65,6 +67,8 @@ def write_run(output: Path, record: dict[str, Any], trained: TrainedClassifier, 
         trained.model.save_pretrained(stage, safe_serialization=True)
         trained.tokenizer.save_pretrained(stage)
         for split, scores in trained.metrics.items():
+            if "confusion_matrix" not in scores:
+                continue
             plot_confusion_matrix(scores["confusion_matrix"], trained.label_names, stage / f"confusion_matrix_{split}.png", f"{record['run_name']}: {split}")
         atomic_write_json(stage / "metrics.json", metrics)
         atomic_write_text(stage / "train.log", "\n".join(log_lines) + "\n")

@@ -12,7 +12,9 @@ from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
 from headstart.data.classification import ClassificationData, LabeledTexts
+from headstart.errors import ConfigError
 from headstart.evaluation.metrics import classification_metrics
+from headstart.evaluation.multilabel import multi_hot, multilabel_metrics, sigmoid, tune_threshold
 from headstart.models.classifier import build_classifier, count_parameters, parameter_groups
 from headstart.models.loading import load_tokenizer
 from headstart.models.lora import apply_lora
@@ -57,6 +59,8 @@ class TrainedClassifier:
     total_parameters: int
     truncated: dict[str, int] = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
+    threshold: float | None = None
+    """Multi-label decision threshold (tuned on validation); None for single-label."""
 
 
 def pad_id(tokenizer) -> int:
@@ -66,13 +70,27 @@ def pad_id(tokenizer) -> int:
     return 0
 
 
-def evaluate_split(model: nn.Module, tokenizer, split: LabeledTexts, label_names: list[str], config: TrainConfig, mixed_precision: str = "no") -> tuple[dict, np.ndarray]:
-    """Metrics of ``model`` on a labeled split, and its class probabilities."""
+def split_targets(split: LabeledTexts, label_names: list[str], multi_label: bool, separator: str) -> np.ndarray:
+    """Class indices (single-label) or a multi-hot matrix (multi-label) for a split."""
+    if multi_label:
+        return multi_hot([label.split(separator) for label in split.labels], label_names)
+    index = {name: i for i, name in enumerate(label_names)}
+    return np.array([index[label] for label in split.labels])
+
+
+def score_logits(y_true: np.ndarray, logits: np.ndarray, label_names: list[str], multi_label: bool, threshold: float | None = None) -> dict:
+    """Split metrics from logits; multi-label tunes the threshold when none is given."""
+    if not multi_label:
+        return classification_metrics(y_true, logits.argmax(-1), label_names)
+    probs = sigmoid(logits)
+    return multilabel_metrics(y_true, probs, tune_threshold(y_true, probs) if threshold is None else threshold, label_names)
+
+
+def evaluate_split(model: nn.Module, tokenizer, split: LabeledTexts, label_names: list[str], config: TrainConfig, mixed_precision: str = "no", multi_label: bool = False, separator: str = "|", threshold: float | None = None) -> tuple[dict, np.ndarray]:
+    """Metrics of ``model`` on a labeled split, and its logits."""
     encoded, _ = encode_texts(tokenizer, split.texts, config.max_length)
     logits = predict_logits(model, encoded, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
-    index = {name: i for i, name in enumerate(label_names)}
-    y_true = [index[label] for label in split.labels]
-    return classification_metrics(y_true, logits.argmax(-1), label_names), logits
+    return score_logits(split_targets(split, label_names, multi_label, separator), logits, label_names, multi_label, threshold), logits
 
 
 def train_classifier(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
@@ -80,14 +98,16 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     config.validate()
     set_seed(config.seed)
     tokenizer = load_tokenizer(base)
-    model = build_classifier(base, data.label_names, pooling=config.pooling)
+    if data.multi_label and config.class_weights != "none":
+        raise ConfigError("--class-weights balanced is for single-label data; multi-label runs tune a decision threshold instead.")
+    problem = "multi_label_classification" if data.multi_label else "single_label_classification"
+    model = build_classifier(base, data.label_names, problem, pooling=config.pooling)
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id(tokenizer)
-    index = {name: i for i, name in enumerate(data.label_names)}
     train_enc, truncated_train = encode_texts(tokenizer, data.train.texts, config.max_length)
-    train_enc.labels = [index[label] for label in data.train.labels]
+    train_enc.labels = split_targets(data.train, data.label_names, data.multi_label, data.label_separator).tolist()
     val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length)
-    val_true = np.array([index[label] for label in data.validation.labels])
+    val_true = split_targets(data.validation, data.label_names, data.multi_label, data.label_separator)
     for name, count, total in (("train", truncated_train, len(data.train)), ("validation", truncated_val, len(data.validation))):
         if count:
             log(f"note: {count} of {total} {name} texts are longer than --max-length {config.max_length} tokens and were truncated")
@@ -104,8 +124,8 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
 
     def evaluate(current: nn.Module) -> dict[str, float]:
         logits = predict_logits(current, val_enc, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
-        scores = classification_metrics(val_true, logits.argmax(-1), data.label_names)
-        return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+        scores = score_logits(val_true, logits, data.label_names, data.multi_label)
+        return {k: scores[k] for k in ("accuracy", "macro_f1", "micro_f1", "threshold") if k in scores}
 
     loop = fit(
         model,
@@ -120,7 +140,12 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
         log=log,
     )
     model = accelerator.unwrap_model(model)
+    threshold = None
+    if data.multi_label:
+        threshold = evaluate(model)["threshold"]
+        model.config.multi_label_threshold = threshold
+        log(f"multi-label decision threshold tuned on validation: {threshold:.2f}")
     if config.method != "lora":
         for param in model.parameters():
             param.requires_grad_(True)
-    return TrainedClassifier(model, tokenizer, data.label_names, loop, mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val})
+    return TrainedClassifier(model, tokenizer, data.label_names, loop, mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val}, threshold=threshold)

@@ -54,6 +54,8 @@ class TrainConfig:
     """Validation metric that selects the best epoch: 'accuracy' or 'macro_f1'."""
     seed: int = 42
     """Seed of weight initialisation, batch order and dropout."""
+    seeds: int = 1
+    """Train this many times (seeds seed, seed+1, ...), report mean ± std, keep the run best on validation."""
     precision: Literal["auto", "fp32", "bf16"] = "auto"
     """'auto' (bf16 autocast where the CPU/GPU supports it natively), 'fp32' or 'bf16'."""
     max_grad_norm: float = 1.0
@@ -78,7 +80,7 @@ class TrainConfig:
             problems.append(f"--precision must be one of {', '.join(PRECISIONS)}; got '{self.precision}'.")
         if self.metric not in METRICS:
             problems.append(f"--metric must be one of {', '.join(METRICS)}; got '{self.metric}'.")
-        for name in ("epochs", "batch_size", "eval_batch_size", "max_length"):
+        for name in ("epochs", "batch_size", "eval_batch_size", "max_length", "seeds"):
             if getattr(self, name) < 1:
                 problems.append(f"--{name.replace('_', '-')} must be at least 1; got {getattr(self, name)}.")
         for name in ("learning_rate", "head_learning_rate"):

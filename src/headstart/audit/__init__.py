@@ -1,0 +1,1 @@
+"""Audits of data and models: duplicates, leakage, label errors, counterfactual bias tests."""

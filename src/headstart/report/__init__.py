@@ -1,0 +1,1 @@
+"""A run's self-contained HTML report."""

@@ -1,0 +1,109 @@
+"""Pre-training from scratch: tokenizer, BERT/ALBERT shapes, masked-token accuracy above baseline, usable as --base."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+import torch
+import yaml
+
+from headstart.cli.main import main
+from headstart.corpus.reader import load_corpus
+from headstart.pretrain.architectures import parameter_counts
+from headstart.pretrain.scratch import RECORD_FILE, PretrainConfig, pretrain
+from headstart.pretrain.sentence_order import SentenceOrderCollator
+from headstart.pretrain.wordpiece import train_wordpiece
+
+SUBJECTS = ("the patient", "the drug", "this study", "the treatment", "the dose", "each group", "the trial")
+VERBS = ("reduced", "increased", "caused", "prevented", "improved", "worsened")
+OBJECTS = ("blood pressure", "kidney damage", "liver toxicity", "heart failure", "the symptoms", "the risk of death", "pain scores")
+TAILS = ("in most patients", "after two weeks", "in the placebo group", "at high doses", "without side effects")
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    previous = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(previous)
+
+
+def grammar_corpus(path: Path, lines: int, seed: int = 0) -> Path:
+    """Clinical-sounding sentences from a small grammar (~55 bytes a line): structure a tiny model can learn."""
+    rng = random.Random(seed)
+    text = "\n".join(" ".join(rng.choice(slot) for slot in (SUBJECTS, VERBS, OBJECTS, TAILS)) + " ." for _ in range(lines))
+    path.write_text(text + "\n", encoding="utf-8")
+    return path
+
+
+def test_wordpiece_tokenizer_splits_unseen_words_into_pieces():
+    tokenizer = train_wordpiece(["the patient reduced the dose", "the patients reduced doses"] * 50, vocab_size=120)
+    assert tokenizer.mask_token_id is not None and tokenizer.pad_token_id == 0
+    encoded = tokenizer("The patients")
+    assert tokenizer.convert_ids_to_tokens(encoded["input_ids"])[0] == "[CLS]"
+    assert len(tokenizer.tokenize("reducedoses")) > 1  # never seen as a word: pieces, not [UNK]
+
+
+def test_albert_sharing_cuts_parameters():
+    counts = parameter_counts("tiny", 8000, {"pad": 0, "cls": 2, "sep": 3})
+    assert counts["albert_shared"] < counts["albert_unshared"] < counts["bert"]
+    assert counts["bert"] - counts["albert_unshared"] > 500_000  # factorized embeddings (8000 x 64 instead of 8000 x 128)
+    assert counts["albert_unshared"] - counts["albert_shared"] > 150_000  # one layer instead of two
+
+
+def test_sentence_order_examples_are_swapped_half_the_time():
+    tokenizer = train_wordpiece(["a b c d e f g h"] * 20, vocab_size=100)
+    collate = SentenceOrderCollator(lambda ids: ["a b c d e f g h"] * len(ids), tokenizer, 32, seed=0, label_name="sentence_order_label")
+    batch = collate(list(range(200)))
+    assert 70 < int(batch["sentence_order_label"].sum()) < 130
+    assert batch["token_type_ids"].max() == 1 and batch["token_type_ids"][:, 0].max() == 0
+
+
+def test_tiny_model_from_scratch_beats_most_frequent_token_baseline(tmp_path):
+    corpus = grammar_corpus(tmp_path / "corpus.txt", lines=18_000)  # ~1 MB
+    assert corpus.stat().st_size > 900_000
+    config = PretrainConfig(size="tiny", vocab_size=300, steps=150, batch_size=32, max_length=32, learning_rate=1e-3, precision="fp32", checkpoint_every=100)
+    result = pretrain(load_corpus(corpus), config, tmp_path / "base", log=lambda m: None)
+    scores = result.scores
+    assert scores["masked_tokens"] > 200
+    assert scores["mlm_accuracy"] > scores["majority_accuracy"] + 0.15, scores
+    record = yaml.safe_load((tmp_path / "base" / RECORD_FILE).read_text())
+    assert record["architecture"] == "BertForMaskedLM" and record["parameters"]["this_model"] == record["parameters"]["bert"]
+
+
+def test_albert_with_sentence_order_pretrains_and_fine_tunes(tmp_path, capsys):
+    corpus = grammar_corpus(tmp_path / "corpus.txt", lines=600)
+    out = tmp_path / "albert"
+    code = main(["pretrain", str(corpus), "--output", str(out), "--size", "tiny", "--share-layers", "--objective", "mlm+sop", "--vocab-size", "150",
+                 "--steps", "6", "--batch-size", "8", "--max-length", "24", "--precision", "fp32", "--perplexity-tokens", "20"])
+    assert code == 0
+    printed = capsys.readouterr().out
+    assert "ALBERT-style shared" in printed and "masked-token accuracy" in printed
+    record = yaml.safe_load((out / RECORD_FILE).read_text())
+    assert record["architecture"] == "AlbertForPreTraining"
+    assert record["parameters"]["albert_shared"] < record["parameters"]["albert_unshared"]
+    labeled = tmp_path / "labeled.csv"
+    labeled.write_text("text,label\n" + "".join(f"the drug reduced pain {i},good\nthe drug caused harm {i},bad\n" for i in range(12)), encoding="utf-8")
+    assert main(["train", str(labeled), "--base", str(out), "--epochs", "1", "--precision", "fp32", "--output", str(tmp_path / "run")]) == 0
+    assert (tmp_path / "run" / "model.safetensors").is_file()
+
+
+def test_pretrain_rejects_bad_options_and_corpora(tmp_path, capsys):
+    corpus = grammar_corpus(tmp_path / "corpus.txt", lines=50)
+    assert main(["pretrain", str(corpus), "--vocab-size", "10", "--steps", "0"]) == 2
+    err = capsys.readouterr().err
+    assert "--vocab-size must be at least 100; got 10" in err and "--steps must be at least 1; got 0" in err
+    single = tmp_path / "one.txt"
+    single.write_text("only one line here", encoding="utf-8")
+    assert main(["pretrain", str(single), "--output", str(tmp_path / "x")]) == 2
+    assert "found a single document" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["pretrain", "adapt"])
+def test_help_mentions_the_main_options(command, capsys):
+    with pytest.raises(SystemExit):
+        main([command, "--help"])
+    text = capsys.readouterr().out
+    assert "--steps" in text and "--resume" in text and "--encoding" in text
