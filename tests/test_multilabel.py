@@ -59,14 +59,22 @@ def test_threshold_and_metrics_by_hand():
     assert m["micro_f1"] == pytest.approx(2 * 2 / (2 * 2 + 2))
 
 
-def test_multilabel_training_run(tmp_path, tiny_base):
+@pytest.fixture(scope="module")
+def ml_run(tmp_path_factory, tiny_base):
+    folder = tmp_path_factory.mktemp("multilabel")
+    data_file = multilabel_file(folder, 120)
     summary = train_run(
-        DataSpec(train=str(multilabel_file(tmp_path, 120)), multi_label=True),
+        DataSpec(train=str(data_file), multi_label=True),
         base=str(tiny_base),
         config=TrainConfig(epochs=25, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, precision="fp32", seed=2),
-        output=tmp_path / "run",
+        output=folder / "run",
         log=lambda m: None,
     )
+    return summary, data_file
+
+
+def test_multilabel_training_run(ml_run):
+    summary, _ = ml_run
     validation = summary.metrics["validation"]
     assert set(validation) >= {"micro_f1", "macro_f1", "accuracy", "threshold", "per_class"}
     assert set(validation["per_class"]) == {"film", "neg", "pos", "story"}
@@ -75,3 +83,15 @@ def test_multilabel_training_run(tmp_path, tiny_base):
     config = json.loads((summary.path / "config.json").read_text())
     assert config["problem_type"] == "multi_label_classification"
     assert config["multi_label_threshold"] == validation["threshold"]
+
+
+def test_multilabel_predict_and_eval_use_the_tuned_threshold(ml_run):
+    from headstart.api import evaluate_run, predict_texts
+
+    summary, data_file = ml_run
+    threshold = summary.metrics["validation"]["threshold"]
+    result = predict_texts(summary.path, ["a great movie with a lovely plot"])[0]
+    assert result["labels"] == [n for n, p in result["probabilities"].items() if p >= threshold]
+    assert abs(sum(result["probabilities"].values()) - 1.0) > 1e-3  # sigmoid per label, not a softmax
+    metrics = evaluate_run(summary.path, data_file)
+    assert metrics["threshold"] == threshold and metrics["micro_f1"] >= 0.75

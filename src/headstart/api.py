@@ -18,14 +18,15 @@ import numpy as np
 
 from headstart.catalog.entries import DEFAULT_BASE
 from headstart.catalog.resolve import resolve_base
-from headstart.data.classification import DataSpec, LabeledTexts, load_classification_data, label_to_str
+from headstart.data.classification import DataSpec, label_to_str, load_classification_data, load_split
 from headstart.data.columns import LABEL_NAMES, TEXT_NAMES, pick_column
 from headstart.data.readers import read_table
 from headstart.deploy.backends import Predictor, as_predictor
 from headstart.errors import DataError
 from headstart.evaluation.metrics import classification_metrics, headline
+from headstart.evaluation.multilabel import multi_hot, multilabel_metrics, sigmoid
 from headstart.evaluation.spread import seed_spread
-from headstart.runs.load import LoadedRun, load_run
+from headstart.runs.load import LoadedRun
 from headstart.runs.write import run_record, write_run
 from headstart.tasks.classification import evaluate_split, train_classifier
 from headstart.tasks.inference import softmax
@@ -97,16 +98,27 @@ def train_run(
 
 
 def predict_texts(run: Predictor | LoadedRun | str | Path, texts: list[str], batch_size: int = 64) -> list[dict]:
-    """Label and class probabilities for each text (any run format: fp32, int8, ONNX)."""
+    """Label(s) and class probabilities for each text (any run format: fp32, int8, ONNX).
+
+    Single-label runs give the top label and softmax probabilities; multi-label runs
+    give every label whose sigmoid probability reaches the run's tuned threshold
+    (``labels``), with ``label`` the most probable one.
+    """
     predictor = as_predictor(run)
     if not texts:
         return []
-    probs = softmax(predictor.predict_logits(list(texts), batch_size))
+    logits = predictor.predict_logits(list(texts), batch_size)
     names = predictor.label_names
-    return [
-        {"label": names[int(row.argmax())], "score": float(row.max()), "probabilities": {n: float(p) for n, p in zip(names, row)}}
-        for row in probs
-    ]
+    multi = bool(predictor.record.get("multi_label"))
+    probs = sigmoid(logits) if multi else softmax(logits)
+    threshold = float(predictor.record.get("threshold") or 0.5)
+    results = []
+    for row in probs:
+        result = {"label": names[int(row.argmax())], "score": float(row.max()), "probabilities": {n: float(p) for n, p in zip(names, row)}}
+        if multi:
+            result["labels"] = [n for n, p in zip(names, row) if p >= threshold]
+        results.append(result)
+    return results
 
 
 def read_labeled_texts(data_path: str | Path, names: list[str], text_column: str | None = None, label_column: str | None = None, encoding: str = "utf-8") -> tuple[list[str], list[int]]:
@@ -136,6 +148,15 @@ def evaluate_run(run: Predictor | str | Path, data_path: str | Path, text_column
     """Metrics of a finished run (any format) on a labeled file."""
     predictor = as_predictor(run)
     names = predictor.label_names
+    if predictor.record.get("multi_label"):
+        spec = DataSpec(train=str(data_path), test=None, text_column=text_column, label_column=label_column, encoding=encoding, multi_label=True, label_separator=predictor.record.get("data", {}).get("label_separator", "|"))
+        split = load_split(spec)
+        unknown = sorted({p for label in split.labels for p in spec.parts(label)} - set(names))
+        if unknown:
+            raise DataError(f"{data_path}: labels this model does not know: {', '.join(unknown[:10])}. Remove them or use a matching run.")
+        targets = multi_hot([spec.parts(label) for label in split.labels], names)
+        probs = sigmoid(predictor.predict_logits(split.texts))
+        return multilabel_metrics(targets, probs, float(predictor.record.get("threshold") or 0.5), names)
     texts, labels = read_labeled_texts(data_path, names, text_column, label_column, encoding)
     logits = predictor.predict_logits(texts)
     return classification_metrics(labels, np.asarray(logits).argmax(-1), names)

@@ -192,6 +192,14 @@ def _check_eval(train: LabeledTexts, other: LabeledTexts, log: IssueLog, path: s
         )
 
 
+def load_split(spec: DataSpec, name: str = "test") -> LabeledTexts:
+    """One labeled file read with ``spec``'s columns and label format; bad rows raise."""
+    log = IssueLog()
+    split = _extract(read_table(spec.train, spec.encoding), spec, log, name)
+    log.raise_if_errors()
+    return split
+
+
 def load_classification_data(spec: DataSpec) -> ClassificationData:
     """Read, validate and split classification data, reporting every problem at once.
 
