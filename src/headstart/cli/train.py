@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 import sys
 from importlib import resources
 
@@ -14,6 +15,10 @@ from headstart.data.classification import DataSpec
 from headstart.training.config import TrainConfig
 
 DEMO = "banking77 sample (bundled)"
+TASK_CHOICES = ("auto", "classification", "pairs", "tokens", "text2text")
+TASK_MODULES = {"tokens": "headstart.cli.train_tokens", "text2text": "headstart.cli.train_text2text"}
+"""Tasks with their own training entry point: each module has add_arguments(parser) and run(args) -> int.
+Classification and sentence pairs share the classification path below."""
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,8 +34,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--allow-download", action="store_true", help="allow --base to be a Hugging Face hub id that is downloaded (off by default)")
     parser.add_argument("--output", "-o", metavar="DIR", help="run directory to write [default: runs/NAME-METHOD-TIMESTAMP]")
     parser.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
+    parser.add_argument("--task", choices=TASK_CHOICES, default="auto", help="what to learn: text classification, sentence 'pairs', 'tokens' (NER) or 'text2text' generation [default: auto = from the data file's shape]")
     add_dataclass_arguments(parser, DataSpec, skip=("train",))
     add_dataclass_arguments(parser, TrainConfig)
+    for module in TASK_MODULES.values():
+        importlib.import_module(module).add_arguments(parser)
     parser.set_defaults(handler=run)
 
 
@@ -43,6 +51,13 @@ def run(args: argparse.Namespace) -> int:
     from headstart.api import train_run
     from headstart.evaluation.metrics import headline
 
+    task = args.task
+    if task == "auto" and args.data is not None:
+        from headstart.data.detect import detect_task
+
+        task = detect_task(args.data, args.encoding)
+    if task in TASK_MODULES:
+        return int(importlib.import_module(TASK_MODULES[task]).run(args) or 0)
     config = build_dataclass(TrainConfig, args)
     if args.data is None:
         spec = demo_spec(args)
