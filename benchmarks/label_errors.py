@@ -6,8 +6,8 @@ out-of-fold probabilities + confident learning) and reports precision and recall
 of its top k = 10% of rows against the flipped rows. Recall at k is the share of
 flipped rows found in the top 10% (target >= 0.60).
 
-    python benchmarks/label_errors.py                      # frozen minilm-l6 embeddings + LR, 5 folds, flip seeds 0-4
-    python benchmarks/label_errors.py --folds 10           # more data per fold: ~0.03 more recall on SST-2
+    python benchmarks/label_errors.py                      # frozen minilm-l6 embeddings + LR, 10 folds, flip seeds 0-4
+    python benchmarks/label_errors.py --folds 5            # less data per fold: ~0.03 less recall on SST-2
     python benchmarks/label_errors.py --model tfidf         # TF-IDF + logistic regression (faster, weaker)
     python benchmarks/label_errors.py --seeds 0 --out bench-out/label_errors.json
 
@@ -83,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=float, default=0.10, help="k as a share of the rows")
     parser.add_argument("--model", choices=("embeddings", "tfidf"), default="embeddings")
     parser.add_argument("--base", default="minilm-l6")
-    parser.add_argument("--folds", type=int, default=5)
+    parser.add_argument("--folds", type=int, default=10, help="K of the cross-validation (audit-data's default is 10)")
     parser.add_argument("--out", help="write the results as JSON here")
     args = parser.parse_args(argv)
 

@@ -181,3 +181,35 @@ def test_help_lists_options(capsys):
         main(["audit-bias", "--help"])
     text = " ".join(capsys.readouterr().out.split())
     assert "--eec TEXT" in text and "Equity Evaluation Corpus CSV" in text and "--no-templates" in text
+
+
+@pytest.mark.parametrize(
+    ("change", "error", "message"),
+    [
+        ({"labels": []}, "RunDirError", "the run records no labels"),
+        ({"task": "text2text"}, "RunDirError", "audit-bias tests text classifiers; this is a text2text run"),
+        ({"multi_label": True}, "ConfigError", "audit-bias scores single-label runs"),
+    ],
+)
+def test_runs_the_audit_cannot_score_are_clear_errors(tiny_run, tmp_path, change, error, message):
+    import shutil
+
+    import yaml
+
+    from headstart import errors
+    from headstart.runs.load import load_run
+
+    copy = tmp_path / "copy"
+    shutil.copytree(tiny_run, copy)
+    record = yaml.safe_load((copy / "headstart.yaml").read_text())
+    record.update(change)
+    (copy / "headstart.yaml").write_text(yaml.safe_dump(record))
+    with pytest.raises(getattr(errors, error), match=message):
+        audit_bias(load_run(copy), AuditBiasOptions(run_dir=str(copy)), log=lambda m: None)
+
+
+def test_eval_file_without_texts_is_a_clear_error(tiny_run, tmp_path, capsys):
+    data = write(tmp_path / "empty.csv", "text,label\n ,positive\n")
+    assert main(["audit-bias", str(tiny_run), str(data), "--out", str(tmp_path)]) == 2
+    assert "no texts in column 'text'; the bias audit needs evaluation texts" in capsys.readouterr().err
+

@@ -143,3 +143,28 @@ def test_label_error_search_is_skipped_with_a_reason_when_a_class_has_one_exampl
     assert "at least 2 examples of every class" in result.findings["label_errors"]["skipped"]
     assert any(line.startswith("likely label errors: not searched: ") for line in result.summary)
     assert result.findings["imbalance"]["ratio"] == 3.0
+
+
+def test_data_without_labels_is_a_clear_error(tmp_path, tiny_base, capsys):
+    path = write(tmp_path / "unlabeled.csv", "text,score\nhello there,1\n")
+    assert main(["audit-data", str(path), "--base", str(tiny_base), "--model", "tfidf"]) == 2
+    err = capsys.readouterr().err
+    assert "could not find the label column" in err and "--label-column" in err
+
+
+def test_quick_audit_shares_one_tfidf_fit_and_skips_label_errors(tiny_base):
+    from headstart.audit.data_audit import quick_audit
+    from headstart.data.classification import LabeledTexts
+    from transformers import BertTokenizer
+
+    from conftest import tiny_vocab
+
+    train = LabeledTexts(["the movie was great", "the movie was great", "a boring plot", "a boring plot!"], ["pos", "neg", "neg", "neg"], [f"t:{i}" for i in range(4)])
+    test = LabeledTexts(["the movie was great", "quite ugly"], ["pos", "neg"], ["s:1", "s:2"], "test")
+    result = quick_audit(train, [test], BertTokenizer(vocab=tiny_vocab()), "tiny", 3)
+    f = result.findings
+    assert f["conflicting_label_groups"] == 1 and f["leakage"]["test"]["exact"] == 1
+    assert "skipped" in f["label_errors"] and f["truncation"]["by_split"]["train"]["n_truncated"] == 4
+    assert any(line.startswith("likely label errors: not searched") for line in result.summary)
+    skipped = quick_audit(train, [test], BertTokenizer(vocab=tiny_vocab()), "tiny", 3, near_limit=3)
+    assert skipped.findings["near_duplicate_pairs"] == 0 and "over 3" in skipped.findings["near_duplicates_skipped"]

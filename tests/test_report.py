@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import html
 import json
 import re
 import shutil
@@ -17,7 +18,7 @@ from headstart.cli.main import main
 from headstart.report.calibration import reliability
 from headstart.report.html import gather, render_report, write_report
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 BIAS = {
     "score": "P(positive)",
@@ -109,14 +110,76 @@ def test_card_sections_from_audits():
     assert "headstart audit-data data/train.csv" in data_quality_section(None, train_file="data/train.csv")
 
 
-@pytest.mark.skipif(not CHROMIUM.exists(), reason="headless chromium (/usr/bin/chromium) not installed")
-def test_page_renders_in_headless_chromium(run_dir, tmp_path):
-    path = write_report(run_dir, tmp_path / "page.html")
+SHOW = """<script>
+window.addEventListener("load", () => {
+  const shown = {text: document.body.innerText, images: [...document.images].map((i) => [i.alt, i.naturalWidth, i.naturalHeight])};
+  const out = document.createElement("pre");
+  out.id = "shown";
+  out.textContent = JSON.stringify(shown);
+  document.body.appendChild(out);
+});
+</script>"""
+
+
+def shown_in_chromium(page: Path, tmp_path: Path) -> dict:
+    """What headless Chromium renders: the page's visible text (innerText) and each image's decoded size."""
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium not installed (Debian: apt-get install chromium); .ci/run installs it")
+    probe = tmp_path / "probe.html"
+    probe.write_text(page.read_text(encoding="utf-8").replace("</body>", SHOW + "</body>"), encoding="utf-8")
     dom = subprocess.run(
-        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--dump-dom", path.as_uri()],
-        capture_output=True, text=True, timeout=60, check=True,
+        [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run", "--virtual-time-budget=10000", "--dump-dom", probe.as_uri()],
+        capture_output=True, text=True, timeout=180, check=True,
     ).stdout
-    assert "Calibration" in dom and 'id="ece"' in dom and "Per-group results" in dom
+    found = re.search(r'<pre id="shown">(.*?)</pre>', dom, re.DOTALL)
+    assert found, f"the page did not finish loading in Chromium: {dom[:300]!r}"
+    return json.loads(html.unescape(found.group(1)))
+
+
+def test_page_shows_values_in_headless_chromium(run_dir, tmp_path):
+    from headstart.audit.run_predictions import label_indices, probabilities, recorded_split
+    from headstart.runs.load import load_run
+
+    folder = tmp_path / "with-audits"
+    shutil.copytree(run_dir, folder)
+    (folder / "bias.json").write_text(json.dumps(BIAS))
+    (folder / "audit.json").write_text(json.dumps(AUDIT))
+    (folder / "suspects.csv").write_text(SUSPECTS)
+    shown = shown_in_chromium(write_report(folder), tmp_path)
+    text = shown["text"]
+    run = load_run(folder)
+    split = recorded_split(run)
+    ece = reliability(probabilities(run, split.texts), label_indices(run, split.labels, "v")).ece
+    assert f"Expected calibration error (ECE, 10 bins) on 16 validation examples: {ece:.4f}" in text
+    # The metrics table row: accuracy, macro-F1 and their bootstrap intervals from the confusion matrix [[5, 3], [3, 4]].
+    from headstart.audit.stats import confusion_cis
+
+    cis = confusion_cis([[5, 3], [3, 4]])
+    assert re.search(rf"validation\s+15\s+0\.6000\s+0\.5800\s+\[{cis['accuracy']['low']:.4f}, {cis['accuracy']['high']:.4f}\]", text)
+    assert re.search(r"gender\s+templates\s+12\s+female\s+0\.610 \[0\.550, 0\.670\]\s+0\.250 \[0\.000, 0\.500\]", text)
+    assert "so awful story was" in text and "conflicting labels: 2 text(s) appear with different labels" in text
+    # Learning curve, confusion matrix and reliability diagram decode to real images.
+    assert {alt for alt, width, height in shown["images"] if width > 100 and height > 100} == {"learning curve", "confusion_matrix_validation", "reliability diagram"}
+
+
+def test_report_written_by_training_shows_in_headless_chromium(tmp_path, tiny_base):
+    from conftest import ASSETS
+    from headstart.api import train_run
+    from headstart.data.classification import DataSpec
+    from headstart.training.config import TrainConfig
+
+    if CHROMIUM is None:
+        pytest.skip("headless Chromium not installed (Debian: apt-get install chromium); .ci/run installs it")
+    config = TrainConfig(epochs=2, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
+    out = tmp_path / "run"
+    summary = train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv"), validation_fraction=0.25), base=str(tiny_base), config=config, output=out, log=lambda m: None)
+    metrics = json.loads((out / "metrics.json").read_text())
+    shown = shown_in_chromium(out / "report.html", tmp_path)
+    text = shown["text"]
+    assert f"validation\t16\t{summary.metrics['validation']['accuracy']:.4f}" in text
+    assert f"on 16 validation examples: {metrics['calibration']['validation']['ece']:.4f}" in text
+    assert "rows: train 44, validation 16" in text and "Likely label errors were not searched" in text
+    assert f"headstart audit-bias {out}" in text
 
 
 def test_help(capsys):

@@ -53,3 +53,15 @@ def test_ctrl_c_keeps_best_model_so_far(tmp_path, tiny_base, monkeypatch):
     assert record["result"]["interrupted"] is True and record["result"]["best_epoch"] == 1
     assert "interrupted" in (summary.path / "README.md").read_text()
     assert len(predict_texts(summary.path, ["great film"])) == 1
+
+
+def test_atomic_writes_are_readable_like_ordinary_files(tmp_path):
+    import os
+    import stat
+
+    from headstart.runs.atomic import atomic_write_text
+
+    atomic_write_text(tmp_path / "card.md", "hello")
+    ordinary = tmp_path / "plain.md"
+    ordinary.write_text("hello")
+    assert stat.S_IMODE(os.stat(tmp_path / "card.md").st_mode) == stat.S_IMODE(os.stat(ordinary).st_mode)

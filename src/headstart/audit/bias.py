@@ -57,10 +57,27 @@ class AuditBiasOptions:
     """Also test the shipped template sentences (--no-templates: only the evaluation texts)."""
     positive_label: str | None = None
     """Label whose probability is the per-group score [default: the second label of a 2-class run]."""
+    crows_pairs: str | None = None
+    """CrowS-Pairs CSV (crows_pairs_anonymized.csv): share of sentence pairs where the base model's masked-LM likelihood prefers the stereotype (0.5 = none). Needs a base with an MLM head; RUN_DIR may then be a base model (catalog name or folder) instead of a run."""
+    crows_pairs_limit: int | None = None
+    """Score only the first N CrowS-Pairs pairs (quicker, wider intervals)."""
     seed: int = 0
     """Seed of the bootstrap."""
     out: str | None = None
-    """Folder for bias.json [default: the run directory, where 'headstart report' finds it]."""
+    """Folder for bias.json [default: the run directory, where 'headstart report' and the model card find it]."""
+
+
+def check_run(run: LoadedRun) -> None:
+    """A run the audit can score: single-label text classification with recorded labels."""
+    from headstart.errors import RunDirError
+
+    task = run.record.get("task", "text-classification")
+    if task != "text-classification":
+        raise RunDirError(f"{run.path}: audit-bias tests text classifiers; this is a {task} run.")
+    if not run.record.get("labels"):
+        raise RunDirError(f"{run.path}: the run records no labels (headstart.yaml has no 'labels'), so its predictions cannot be compared across groups. Give a run written by 'headstart train'.")
+    if run.record.get("multi_label"):
+        raise ConfigError(f"{run.path}: audit-bias scores single-label runs (one softmax over the labels); this run is multi-label.")
 
 
 def score_column(run: LoadedRun, positive_label: str | None) -> int | None:
@@ -155,7 +172,8 @@ def summarise_items(items: list[Item], groups: list[str], probs: dict[str, np.nd
 
 
 def audit_bias(run: LoadedRun, options: AuditBiasOptions, log: Callable[[str], None] = print) -> dict[str, Any]:
-    """Counterfactual tests on the evaluation texts and templates, plus the EEC when given."""
+    """Counterfactual tests on the evaluation texts and templates, plus the EEC and CrowS-Pairs when given."""
+    check_run(run)
     column = score_column(run, options.positive_label)
     wanted = [d.strip() for d in options.dimensions.split(",") if d.strip()] if options.dimensions else None
     term_lists = load_term_lists([options.terms] if options.terms else None, wanted)
@@ -188,6 +206,10 @@ def audit_bias(run: LoadedRun, options: AuditBiasOptions, log: Callable[[str], N
         from headstart.audit.eec import audit_eec
 
         report["eec"] = audit_eec(run, options.eec, column, options.seed, log)
+    if options.crows_pairs:
+        from headstart.audit.crows_pairs import audit_crows_pairs
+
+        report["crows_pairs"] = audit_crows_pairs(run_base(run), options.crows_pairs, options.crows_pairs_limit, options.seed, log)
     report["summary"] = summary_lines(report)
     return report
 
@@ -207,7 +229,24 @@ def summary_lines(report: dict[str, Any]) -> list[str]:
             lines.append(f"{dimension} ({kind}, {stats['items']} items): flip rate {format_ci(stats['flip_rate'])}; mean score {groups}{gap}")
     if "eec" in report:
         lines.extend(report["eec"]["summary"])
+    if "crows_pairs" in report:
+        lines.extend(report["crows_pairs"]["summary"])
     return lines
+
+
+def run_base(run: LoadedRun) -> str:
+    """The base model a run was trained from: its catalog name, else its folder when that still exists."""
+    from headstart.catalog.entries import CATALOG
+
+    base = run.record.get("base") or {}
+    location = base.get("location")
+    if base.get("name") not in CATALOG and location and Path(location).is_dir():
+        return str(location)
+    if not base.get("name"):
+        from headstart.errors import RunDirError
+
+        raise RunDirError(f"{run.path}: the run record names no base model, so CrowS-Pairs has nothing to score. Give the base instead of the run.")
+    return str(base["name"])
 
 
 def write_bias(report: dict[str, Any], out: Path) -> Path:

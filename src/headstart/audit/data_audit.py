@@ -9,7 +9,7 @@ from typing import Any, Callable, Literal
 
 import numpy as np
 
-from headstart.audit.duplicates import exact_cross, exact_groups, near_pairs
+from headstart.audit.duplicates import NearDuplicateIndex, exact_cross, exact_groups
 from headstart.audit.label_errors import confident_learning, out_of_fold_probabilities
 from headstart.audit.suspects import Suspects
 from headstart.catalog.entries import DEFAULT_BASE
@@ -42,8 +42,8 @@ class AuditDataOptions:
     """Base model whose tokenizer measures truncation and whose frozen encoder embeds texts for the label-error search."""
     model: Literal["embeddings", "tfidf"] = "embeddings"
     """Features of the cross-validated label-error model: frozen-encoder embeddings of --base, or TF-IDF (faster, weaker)."""
-    folds: int = 5
-    """K of the K-fold cross-validation giving out-of-fold probabilities."""
+    folds: int = 10
+    """K of the K-fold cross-validation giving out-of-fold probabilities (10 finds more planted label errors than 5 on SST-2: recall 0.616 vs 0.588)."""
     seed: int = 0
     """Seed of the fold split."""
     near_threshold: float = 0.9
@@ -103,7 +103,7 @@ def read_labeled(path: str, options: AuditDataOptions, name: str) -> tuple[Label
     return LabeledTexts(texts, labels, sources, name), bad
 
 
-def _duplicates(train: LabeledTexts, threshold: float, suspects: Suspects) -> dict[str, Any]:
+def _duplicates(train: LabeledTexts, index: NearDuplicateIndex | None, threshold: float, suspects: Suspects) -> dict[str, Any]:
     groups = exact_groups(train.texts)
     conflicts, plain = [], []
     for group in groups:
@@ -116,7 +116,7 @@ def _duplicates(train: LabeledTexts, threshold: float, suspects: Suspects) -> di
                 suspects.add(i, "conflicting_label", 1.0, f"same text labeled {'/'.join(labels)} at {others}")
             elif i != group[0]:
                 suspects.add(i, "duplicate", 0.5, f"exact duplicate of {train.sources[group[0]]}")
-    near = near_pairs(train.texts, None, threshold)
+    near = index.pairs(train.name, None, threshold) if index else []
     near_items = []
     for pair in near:
         same = train.labels[pair.query] == train.labels[pair.reference]
@@ -136,9 +136,9 @@ def _duplicates(train: LabeledTexts, threshold: float, suspects: Suspects) -> di
     }
 
 
-def _leakage(train: LabeledTexts, other: LabeledTexts, threshold: float, suspects: Suspects) -> dict[str, Any]:
+def _leakage(train: LabeledTexts, other: LabeledTexts, index: NearDuplicateIndex | None, threshold: float, suspects: Suspects) -> dict[str, Any]:
     exact = exact_cross(other.texts, train.texts)
-    near = near_pairs(other.texts, train.texts, threshold)
+    near = index.pairs(other.name, train.name, threshold) if index else []
     for query, ref in exact:
         suspects.add_external(other, query, "leakage", 1.0, f"{other.name} text also in training data at {train.sources[ref]}")
     for pair in near:
@@ -166,16 +166,12 @@ def _imbalance(train: LabeledTexts) -> dict[str, Any]:
     }
 
 
-def _truncation(splits: list[LabeledTexts], options: AuditDataOptions, suspects: Suspects) -> dict[str, Any]:
-    from headstart.catalog.resolve import resolve_base
-    from headstart.models.loading import load_tokenizer
-
-    tokenizer = load_tokenizer(resolve_base(options.base))
-    limit = options.max_length
+def _truncation(splits: list[LabeledTexts], tokenizer, base_name: str, max_length: int, suspects: Suspects) -> dict[str, Any]:
+    limit = max_length
     model_max = getattr(tokenizer, "model_max_length", None)
     if isinstance(model_max, int) and 0 < model_max < limit:
         limit = model_max
-    out: dict[str, Any] = {"base": options.base, "max_length": limit, "by_split": {}}
+    out: dict[str, Any] = {"base": base_name, "max_length": limit, "by_split": {}}
     for split in splits:
         lengths = [len(ids) for ids in tokenizer(split.texts, truncation=False, add_special_tokens=True)["input_ids"]]
         long = [i for i, n in enumerate(lengths) if n > limit]
@@ -246,19 +242,24 @@ def audit_data(options: AuditDataOptions, log: Callable[[str], None] = print) ->
         "label_counts": {"train": dict(Counter(train.labels).most_common())},
     }
     findings["imbalance"] = _imbalance(train)
-    findings.update(_duplicates(train, options.near_threshold, suspects))
-    evals = []
+    evals, bad_rows = [], {}
     for name, path in (("validation", options.validation), ("test", options.test)):
         if path:
-            other, other_bad = read_labeled(path, options, name)
+            other, bad_rows[name] = read_labeled(path, options, name)
             evals.append(other)
-            findings["rows"][name] = len(other)
-            findings["rows_without_text_or_label"][name] = {"count": len(other_bad), "locations": other_bad[:MAX_LISTED]}
-            findings["label_counts"][name] = dict(Counter(other.labels).most_common())
-            unseen = sorted(set(other.labels) - set(train.labels))
-            findings.setdefault("unseen_labels", {})[name] = unseen
-            findings.setdefault("leakage", {})[name] = _leakage(train, other, options.near_threshold, suspects)
-    findings["truncation"] = _truncation([train, *evals], options, suspects)
+    index = NearDuplicateIndex({split.name: split.texts for split in [train, *evals]})
+    findings.update(_duplicates(train, index, options.near_threshold, suspects))
+    for other in evals:
+        name, other_bad = other.name, bad_rows[other.name]
+        findings["rows"][name] = len(other)
+        findings["rows_without_text_or_label"][name] = {"count": len(other_bad), "locations": other_bad[:MAX_LISTED]}
+        findings["label_counts"][name] = dict(Counter(other.labels).most_common())
+        findings.setdefault("unseen_labels", {})[name] = sorted(set(other.labels) - set(train.labels))
+        findings.setdefault("leakage", {})[name] = _leakage(train, other, index, options.near_threshold, suspects)
+    from headstart.catalog.resolve import resolve_base
+    from headstart.models.loading import load_tokenizer
+
+    findings["truncation"] = _truncation([train, *evals], load_tokenizer(resolve_base(options.base)), options.base, options.max_length, suspects)
     ranking = None
     findings["label_errors"] = None
     if options.label_errors:
@@ -269,6 +270,43 @@ def audit_data(options: AuditDataOptions, log: Callable[[str], None] = print) ->
             findings["label_errors"] = {"skipped": str(err)}
     findings["n_suspect_rows"] = len(suspects)
     return AuditResult(findings, suspects, ranking, train, summarise(findings))
+
+
+def quick_audit(train: LabeledTexts, evals: list[LabeledTexts], tokenizer, base_name: str, max_length: int, near_threshold: float = 0.9, files: dict[str, str | None] | None = None, near_limit: int = 50_000) -> AuditResult:
+    """The cheap checks (no cross-validated model) on splits already in memory; ``train`` runs them on every run.
+
+    Args:
+        train: The training split.
+        evals: Validation and test splits, checked for leakage from ``train``.
+        tokenizer: The run's tokenizer, which measures truncation.
+        base_name: Name of the base model, for the findings.
+        max_length: Token length beyond which training truncates.
+        near_threshold: Cosine similarity at or above which two texts are near-duplicates.
+        files: Where each split came from, for the findings.
+        near_limit: Above this many rows in all, near-duplicates are not searched (the search grows with rows squared).
+    """
+    from headstart.audit.summary import summarise
+
+    suspects = Suspects(train)
+    findings: dict[str, Any] = {
+        "data": files or {split.name: split.name for split in [train, *evals]},
+        "rows": {"train": len(train), **{split.name: len(split) for split in evals}},
+        "rows_without_text_or_label": {},
+        "label_counts": {split.name: dict(Counter(split.labels).most_common()) for split in [train, *evals]},
+        "imbalance": _imbalance(train),
+    }
+    rows = len(train) + sum(len(split) for split in evals)
+    index = NearDuplicateIndex({split.name: split.texts for split in [train, *evals]}) if rows <= near_limit else None
+    findings.update(_duplicates(train, index, near_threshold, suspects))
+    if index is None:
+        findings["near_duplicates_skipped"] = f"{rows} rows (over {near_limit}): run headstart audit-data for near-duplicates"
+    for split in evals:
+        findings.setdefault("unseen_labels", {})[split.name] = sorted(set(split.labels) - set(train.labels))
+        findings.setdefault("leakage", {})[split.name] = _leakage(train, split, index, near_threshold, suspects)
+    findings["truncation"] = _truncation([train, *evals], tokenizer, base_name, max_length, suspects)
+    findings["label_errors"] = {"skipped": "training runs only the cheap checks (headstart audit-data adds the cross-validated search)"}
+    findings["n_suspect_rows"] = len(suspects)
+    return AuditResult(findings, suspects, None, train, summarise(findings))
 
 
 def write_audit(result: AuditResult, out: Path) -> list[Path]:

@@ -53,6 +53,31 @@ def _vectorise(queries: list[str], references: list[str] | None):
     return query_matrix, reference_matrix
 
 
+class NearDuplicateIndex:
+    """One TF-IDF fit over every split, so comparing several pairs of splits vectorises each text once."""
+
+    def __init__(self, splits: dict[str, list[str]]):
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.texts = splits
+        names = [name for name, texts in splits.items() if texts]
+        vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=normalise, sublinear_tf=True, dtype=np.float32)
+        matrix = vectoriser.fit_transform([text for name in names for text in splits[name]]) if names else None
+        self.matrices, start = {}, 0
+        for name in names:
+            self.matrices[name] = matrix[start : start + len(splits[name])]
+            start += len(splits[name])
+
+    def pairs(self, query: str, reference: str | None = None, threshold: float = 0.9, skip_exact: bool = True) -> list[NearPair]:
+        """Near-duplicate pairs between split ``query`` and split ``reference`` (``None``: within ``query``)."""
+        if query not in self.matrices or (reference is not None and reference not in self.matrices):
+            return []
+        return _similar_pairs(
+            self.matrices[query], self.matrices[reference if reference is not None else query], self.texts[query],
+            None if reference is None else self.texts[reference], threshold, skip_exact,
+        )
+
+
 def near_pairs(queries: list[str], references: list[str] | None = None, threshold: float = 0.9, skip_exact: bool = True) -> list[NearPair]:
     """Pairs with cosine similarity >= ``threshold`` of character 3-5-gram TF-IDF vectors.
 
@@ -69,6 +94,10 @@ def near_pairs(queries: list[str], references: list[str] | None = None, threshol
     if not queries or (references is not None and not references):
         return []
     query_matrix, reference_matrix = _vectorise(queries, references)
+    return _similar_pairs(query_matrix, reference_matrix, queries, references, threshold, skip_exact)
+
+
+def _similar_pairs(query_matrix, reference_matrix, queries: list[str], references: list[str] | None, threshold: float, skip_exact: bool) -> list[NearPair]:
     within = references is None
     reference_texts = queries if within else references
     n_reference = reference_matrix.shape[0]

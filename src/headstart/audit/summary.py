@@ -27,6 +27,8 @@ def summarise(findings: dict[str, Any]) -> list[str]:
         f"duplicates: {findings['exact_duplicate_rows']} exact duplicate row(s) in {findings['exact_duplicate_groups']} group(s); "
         f"{findings['near_duplicate_pairs']} near-duplicate pair(s), {findings['near_duplicate_label_conflicts']} with different labels"
     )
+    if findings.get("near_duplicates_skipped"):
+        lines.append(f"near-duplicates: not searched at training time: {findings['near_duplicates_skipped']}")
     for name, leak in findings.get("leakage", {}).items():
         lines.append(f"leakage train->{name}: {leak['exact']} exact and {leak['near']} near-duplicate(s) of training texts among {leak['n_examples']} {name} rows")
     for name, unseen in findings.get("unseen_labels", {}).items():

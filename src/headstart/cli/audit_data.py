@@ -14,7 +14,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="check a labeled data set before training",
         description="Exact and near-duplicate texts, conflicting labels, train/eval leakage, class imbalance, texts the model "
         "would truncate, and likely label errors (confident learning on cross-validated predictions). "
-        "Writes suspects.csv (rows to review, ranked) and audit.json.",
+        "Writes suspects.csv (rows to review, ranked) and audit.json; with --out RUN_DIR, also refreshes that run's model card and report.",
     )
     parser.add_argument("data", help="labeled training file (.csv, .tsv, .jsonl, .parquet)")
     parser.add_argument("--config", metavar="FILE", help="YAML file setting any of these options (flags win)")
@@ -38,4 +38,8 @@ def run(args: argparse.Namespace) -> int:
             text = row.text if len(row.text) <= 70 else row.text[:67] + "..."
             print(f"  {row.location}  [{row.given_label}]  {text!r}  <- {row.reasons[0]}")
     print(f"written: {', '.join(str(p) for p in paths)}")
+    from headstart.report.documents import is_run_dir, refresh_documents
+
+    if is_run_dir(out):
+        print(f"refreshed: {', '.join(str(p) for p in refresh_documents(out))}")
     return 0

@@ -89,3 +89,19 @@ def learning_curve_png(history: list[dict]) -> bytes | None:
     fig.savefig(buffer, format="png", dpi=90)
     plt.close(fig)
     return buffer.getvalue()
+
+
+def reliability_to_dict(rel: Reliability) -> dict:
+    """JSON form (empty bins as null), stored in metrics.json so the report and card need no recomputation."""
+
+    def clean(values: np.ndarray) -> list:
+        return [None if np.isnan(v) else round(float(v), 6) for v in values]
+
+    return {"n": int(rel.counts.sum()), "ece": round(rel.ece, 6), "edges": [round(float(e), 6) for e in rel.edges], "confidence": clean(rel.confidence), "accuracy": clean(rel.accuracy), "counts": rel.counts.astype(int).tolist()}
+
+
+def reliability_from_dict(data: dict) -> Reliability:
+    def array(values: list) -> np.ndarray:
+        return np.array([np.nan if v is None else v for v in values], dtype=float)
+
+    return Reliability(np.array(data["edges"], dtype=float), array(data["confidence"]), array(data["accuracy"]), np.array(data["counts"], dtype=int), float(data["ece"]))

@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 
-from headstart.report.calibration import Reliability, learning_curve_png, reliability, reliability_png
+from headstart.report.calibration import Reliability, learning_curve_png, reliability, reliability_from_dict, reliability_png
 from headstart.runs.load import read_record
 
 CSS = """
@@ -38,6 +38,12 @@ class ReportInputs:
     bias: dict[str, Any] | None = None
     audit: dict[str, Any] | None = None
     suspects: list[dict[str, str]] = field(default_factory=list)
+    run_name: str = ""
+    """How commands on the page name the run directory [default: ``run_dir``]."""
+
+    @property
+    def where(self) -> str:
+        return self.run_name or str(self.run_dir)
 
 
 def _img(png: bytes, alt: str) -> str:
@@ -84,7 +90,10 @@ def gather(run_dir: str | Path, calibration: bool = True) -> ReportInputs:
     metrics_path = run_dir / "metrics.json"
     metrics = json.loads(metrics_path.read_text(encoding="utf-8")) if metrics_path.is_file() else {}
     inputs = ReportInputs(run_dir, record, metrics)
-    if calibration:
+    stored = (metrics.get("calibration") or {}).get("validation")
+    if stored:
+        inputs.calibration, inputs.calibration_note = reliability_from_dict(stored), f"{stored['n']} validation examples"
+    elif calibration:
         inputs.calibration, inputs.calibration_note = validation_calibration(run_dir)
     if (run_dir / "bias.json").is_file():
         inputs.bias = json.loads((run_dir / "bias.json").read_text(encoding="utf-8"))
@@ -100,24 +109,32 @@ def gather(run_dir: str | Path, calibration: bool = True) -> ReportInputs:
 def _metrics_section(inputs: ReportInputs) -> str:
     splits = {k: v for k, v in inputs.metrics.items() if isinstance(v, dict) and "accuracy" in v}
     if not splits:
-        return _missing("No metrics.json in this run.", f"headstart eval {inputs.run_dir} DATA")
-    rows = [[name, m["n_examples"], m["accuracy"], m["macro_f1"]] for name, m in splits.items()]
+        return _missing("No metrics.json in this run.", f"headstart eval {inputs.where} DATA")
+    from headstart.audit.stats import confusion_cis
+
+    def intervals(m: dict[str, Any]) -> list[str]:
+        if "confusion_matrix" not in m:
+            return ["n/a", "n/a"]
+        cis = confusion_cis(m["confusion_matrix"])
+        return [f"[{cis[k]['low']:.4f}, {cis[k]['high']:.4f}]" for k in ("accuracy", "macro_f1")]
+
+    rows = [[name, m["n_examples"], m["accuracy"], m["macro_f1"], *intervals(m)] for name, m in splits.items()]
     main = "test" if "test" in splits else next(iter(splits))
     per_class = [[n, v["support"], v["precision"], v["recall"], v["f1"]] for n, v in splits[main]["per_class"].items()]
-    return _table(["split", "examples", "accuracy", "macro-F1"], rows) + f"<h3>Per class ({html.escape(main)})</h3>" + _table(["label", "support", "precision", "recall", "F1"], per_class)
+    return _table(["split", "examples", "accuracy", "macro-F1", "accuracy 95% CI", "macro-F1 95% CI"], rows) + f"<h3>Per class ({html.escape(main)})</h3>" + _table(["label", "support", "precision", "recall", "F1"], per_class)
 
 
 def _confusion_section(inputs: ReportInputs) -> str:
     images = sorted(inputs.run_dir.glob("confusion_matrix_*.png"))
     if not images:
-        return _missing("No confusion matrix image in this run.", f"headstart eval {inputs.run_dir} DATA")
+        return _missing("No confusion matrix image in this run.", f"headstart eval {inputs.where} DATA")
     return "".join(f"<h3>{html.escape(p.stem.replace('confusion_matrix_', ''))}</h3>" + _img(p.read_bytes(), p.stem) for p in images)
 
 
 def _calibration_section(inputs: ReportInputs) -> str:
     rel = inputs.calibration
     if rel is None:
-        return _missing(inputs.calibration_note or "Calibration not measured.", f"headstart report {inputs.run_dir}")
+        return _missing(inputs.calibration_note or "Calibration not measured.", f"headstart report {inputs.where}")
     rows = [[f"{rel.edges[i]:.1f}-{rel.edges[i + 1]:.1f}", int(rel.counts[i]), float(rel.confidence[i]), float(rel.accuracy[i])] for i in range(len(rel.counts)) if rel.counts[i]]
     return (
         f'<p>Expected calibration error (ECE, 10 bins) on {html.escape(inputs.calibration_note)}: <strong id="ece">{rel.ece:.4f}</strong>. '
@@ -129,19 +146,28 @@ def _calibration_section(inputs: ReportInputs) -> str:
 
 def _bias_section(inputs: ReportInputs) -> str:
     if not inputs.bias:
-        return _missing("No bias audit in this run directory.", f"headstart audit-bias {inputs.run_dir}")
+        return _missing("No bias audit in this run directory.", f"headstart audit-bias {inputs.where}")
     from headstart.audit.card_sections import bias_rows
 
     header, rows = bias_rows(inputs.bias)
-    return f"<p>Score: {html.escape(inputs.bias.get('score', ''))}; intervals are bootstrap 95%.</p>" + _table(header, rows)
+    page = f"<p>Score: {html.escape(inputs.bias.get('score', ''))}; intervals are bootstrap 95%.</p>" + _table(header, rows)
+    crows = inputs.bias.get("crows_pairs")
+    if crows:
+        page += "<h3>CrowS-Pairs (base model)</h3><ul>" + "".join(f"<li>{html.escape(line.strip())}</li>" for line in crows["summary"]) + "</ul>"
+    return page
 
 
 def _data_section(inputs: ReportInputs) -> str:
     if not inputs.audit and not inputs.suspects:
-        return _missing("No data audit in this run directory.", f"headstart audit-data TRAIN_FILE --out {inputs.run_dir}")
+        train_file = (inputs.record.get("data") or {}).get("train") or "TRAIN_FILE"
+        return _missing("No data audit in this run directory.", f"headstart audit-data {train_file} --out {inputs.where}")
     parts = []
     if inputs.audit:
         parts.append("<ul>" + "".join(f"<li>{html.escape(line)}</li>" for line in inputs.audit.get("summary", [])) + "</ul>")
+        searched = inputs.audit.get("label_errors")
+        if not searched or "skipped" in searched:
+            train_file = (inputs.record.get("data") or {}).get("train") or "TRAIN_FILE"
+            parts.append(_missing("Likely label errors were not searched.", f"headstart audit-data {train_file} --out {inputs.where}"))
     if inputs.suspects:
         rows = [[r["rank"], r["location"], r["text"][:160], r["given_label"], r["suggested_label"], r["score"], r["reason"][:200]] for r in inputs.suspects[:MAX_SUSPECTS]]
         parts.append(f"<h3>Suspect rows (top {len(rows)} of {len(inputs.suspects)})</h3>" + _table(["rank", "location", "text", "given", "suggested", "score", "reason"], rows))

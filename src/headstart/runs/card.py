@@ -7,15 +7,37 @@ the section says so and names the command that would fill it.
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
+
+from headstart.audit.card_sections import data_quality_section, domain_section, factors_section
+from headstart.audit.stats import confusion_cis, format_ci
+
+
+@dataclass
+class CardExtras:
+    """What the run directory holds beyond the training outputs; each fills a card section when present."""
+
+    audit: dict[str, Any] | None = None
+    """audit.json of ``audit-data`` (training writes the cheap checks)."""
+    suspects: list[dict[str, str]] = field(default_factory=list)
+    bias: dict[str, Any] | None = None
+    """bias.json of ``audit-bias``."""
+    diagnosis: dict[str, Any] | None = None
+    """diagnosis.json of ``diagnose --run``."""
+    report: bool = False
+    """report.html is in the folder."""
+    run_dir: str = "RUN_DIR"
+    """How commands in the card name the run directory."""
 
 
 METHOD_TEXT = {
     "full": "every weight trained",
     "head": "encoder frozen, new output layer trained",
     "lora": "low-rank adapters (LoRA) on the attention projections plus the new output layer trained; base weights frozen",
+    "contrastive": "encoder tuned contrastively on same/different-label pairs (SetFit-style), then a logistic-regression output layer fitted on its embeddings",
 }
 
 
@@ -37,7 +59,7 @@ def _metadata(record: dict[str, Any], metrics: dict[str, Any]) -> dict[str, Any]
     meta: dict[str, Any] = {
         "library_name": "transformers",
         "pipeline_tag": "text-classification",
-        "tags": ["headstart", "text-classification", f"method-{record['train']['method']}"],
+        "tags": ["headstart", "text-classification", f"method-{record['train']['method']}"] + (["sentence-pairs"] if record["data"].get("text_pair_column") else []),
         "metrics": ["accuracy", "f1"],
         "model-index": [{"name": record["run_name"], "results": results}],
     }
@@ -54,15 +76,24 @@ def _table(rows: list[list[str]], header: list[str]) -> str:
     return "\n".join(lines)
 
 
-def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: dict[str, dict[str, int]]) -> str:
-    """Markdown text of the card for a classification run."""
+def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: dict[str, dict[str, int]] | None = None, extras: CardExtras | None = None) -> str:
+    """Markdown text of the card for a classification run.
+
+    Args:
+        record: The run record (headstart.yaml).
+        metrics: metrics.json.
+        label_counts: Examples per label of each split [default: recorded in ``record['data']['label_counts']``].
+        extras: Audit, diagnosis and report outputs found in the run directory.
+    """
+    extras = extras or CardExtras()
+    label_counts = label_counts or record["data"].get("label_counts") or {}
     train = record["train"]
     base = record["base"]
     loop = record["result"]
     front = yaml.safe_dump(_metadata(record, metrics), sort_keys=False, allow_unicode=True)
     labels = record["labels"]
     split_rows = [
-        [split, str(m["n_examples"]), f"{m['accuracy']:.4f}", f"{m['macro_f1']:.4f}"]
+        [split, str(m["n_examples"]), *_with_ci(m)]
         for split, m in metrics.items()
         if isinstance(m, dict) and "accuracy" in m
     ]
@@ -72,30 +103,37 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         [name, str(v["support"]), f"{v['precision']:.3f}", f"{v['recall']:.3f}", f"{v['f1']:.3f}"]
         for name, v in sorted(per_class.items(), key=lambda kv: kv[1]["f1"])
     ]
-    counts = label_counts["train"]
-    total = sum(counts.values())
-    smallest = min(counts.values())
-    largest = max(counts.values())
-    imbalance = largest / max(smallest, 1)
     data_rows = [[split, str(sum(c.values())), str(len(c))] for split, c in label_counts.items()]
     warnings = record.get("data_warnings", [])
+    train_file = record["data"]["train"]
+    report_link = (
+        f"\n\nThe run's report — learning curve, confusion matrix, calibration, per-group results and suspect rows — is [report.html](report.html) in this folder."
+        if extras.report
+        else f"\n\nNo report.html in this folder: run `headstart report {extras.run_dir}`."
+    )
     interrupted = "\n\n**This run was interrupted (Ctrl-C)**; the card describes the best model saved before the interruption." if loop.get("interrupted") else ""
     worst = class_rows[: min(5, len(class_rows))]
+    pair_column = record["data"].get("text_pair_column")
+    kind = "sentence-pair classifier" if pair_column else "text classifier"
+    inputs = f"pairs of texts (columns `{record['data'].get('text_column')}` and `{pair_column}`, encoded together as one pair input)" if pair_column else "texts"
+    example = '{"text": "first text", "text_pair": "second text"}' if pair_column else '"your text here"'
+    cli_example = '"first text" --pair "second text"' if pair_column else '"your text"'
     parts = [
         f"---\n{front}---\n",
         f"# {record['run_name']}\n",
-        f"A {len(labels)}-class text classifier fine-tuned with [headstart](https://pypi.org/project/headstart/) "
-        f"from `{base['name']}`{' (' + base['hub_id'] + ')' if base.get('hub_id') else ''}.{interrupted}\n",
+        f"A {len(labels)}-class {kind} fine-tuned with [headstart](https://pypi.org/project/headstart/) "
+        f"from `{base['name']}`{' (' + base['hub_id'] + ')' if base.get('hub_id') else ''}.{interrupted}{report_link}\n",
         "## Model details\n",
         f"- Base model: `{base['name']}` ({base.get('architecture') or 'local folder ' + base['location']})\n"
         f"- Method: `{train['method']}` — {METHOD_TEXT.get(train['method'], train['method'])}; "
         f"{record['parameters']['trainable']:,} of {record['parameters']['total']:,} parameters trained\n"
+        + (f"- Method chosen by `--method auto`: {train['method_choice']['reason']}\n" if train.get("method_choice") else "") +
         f"- Output layer: replaced by a new {len(labels)}-way classification head\n"
         f"- Labels: {', '.join(f'`{l}`' for l in labels[:30])}{' …' if len(labels) > 30 else ''}\n"
         f"- Trained on {record['machine']['cpu']} ({record['machine']['cpu_count']} cores, GPU: {record['machine']['gpu']}) "
         f"in {loop['train_seconds']:.0f} s; headstart {record['versions'].get('headstart')}, transformers {record['versions'].get('transformers')}, torch {record['versions'].get('torch')}\n",
         "## Intended use\n",
-        f"Assigning one of the {len(labels)} labels above to texts like those in the training data "
+        f"Assigning one of the {len(labels)} labels above to {inputs} like those in the training data "
         f"(`{record['data']['train']}`). Inputs longer than {train['max_length']} tokens are truncated.\n\n"
         "Out of scope: texts from another domain, language or label set than the training data; decisions about people "
         "made without human review; any use where a wrong label causes harm and no one checks.\n",
@@ -103,11 +141,9 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         ("This folder holds a LoRA adapter and the classification head trained with it. `headstart predict` and `headstart eval` "
          "use it directly; `headstart merge THIS_FOLDER` writes a plain transformers model for the snippet below.\n\n" if train["method"] == "lora" else "")
         + "```python\nfrom transformers import pipeline\nclassifier = pipeline(\"text-classification\", model=\"PATH/TO/THIS/FOLDER\")\n"
-        "classifier(\"your text here\")\n```\n\nor `headstart predict PATH/TO/THIS/FOLDER \"your text\"`.\n",
+        f"classifier({example})\n```\n\nor `headstart predict PATH/TO/THIS/FOLDER {cli_example}`.\n",
         "## Training data\n",
-        _table(data_rows, ["split", "examples", "classes"]) + "\n\n"
-        f"Training classes: {len(counts)}, smallest {smallest}, largest {largest} examples "
-        f"(imbalance ratio {imbalance:.1f}). "
+        _data_text(label_counts, data_rows, extras.audit, extras.run_dir)
         + ("Validation was a stratified " + f"{record['data']['validation_fraction']:.0%} of the training file (seed {record['data']['split_seed']})." if record["data"]["validation_from_train"] else f"Validation file: `{record['data']['validation']}`.")
         + "\n",
         "## Training procedure\n",
@@ -120,22 +156,62 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         + _seed_text(metrics)
         + "\n",
         "## Evaluation results\n",
-        _table(split_rows, ["split", "examples", "accuracy", "macro-F1"]) + "\n\n"
+        "Metrics: accuracy and macro-F1 (the mean of per-class F1 over the classes present, so rare classes count as much as common ones); "
+        "intervals are bootstrap 95% over the examples of the split (1,000 resamples of the confusion matrix).\n\n"
+        + _table(split_rows, ["split", "examples", "accuracy [95% CI]", "macro-F1 [95% CI]"]) + "\n\n"
         f"Per class on {main_split} (weakest first):\n\n" + _table(class_rows, ["label", "support", "precision", "recall", "F1"]) + "\n\n"
-        f"Confusion matrices: `confusion_matrix_{main_split}.png`.\n",
+        + _calibration_text(metrics)
+        + f"Confusion matrices: `confusion_matrix_{main_split}.png`.\n",
         "## Factors and disaggregated results\n",
-        "Not measured for this run: results by group (gender, dialect, topic, …) need a bias audit. "
-        "Until then, do not assume the model works equally well for every group of people or kind of text.\n",
+        factors_section(extras.bias, extras.run_dir),
         "## Data-quality findings\n",
-        ("\n".join(f"- {w}" for w in warnings) if warnings else "No problems found by the checks run before training (empty texts, missing labels, unseen labels, conflicting duplicates, train/eval leakage).")
-        + "\n",
+        ("Checks run before training:\n\n" + "\n".join(f"- {w}" for w in warnings) + "\n\n" if warnings else "")
+        + data_quality_section(extras.audit, extras.suspects, train_file, run_dir=extras.run_dir),
+        "## Domain fit\n",
+        domain_section(extras.diagnosis, base["name"], train_file, extras.run_dir, record.get("diagnosis")),
         "## Limitations\n",
         f"- Scores come from {metrics[main_split]['n_examples']} {main_split} examples; with few examples they vary by several points between runs and samples.\n"
         f"- The weakest classes ({', '.join(r[0] for r in worst)}) are where errors concentrate.\n"
         "- The model inherits the biases of its base model's pre-training text and of the training labels.\n"
-        "- Confidence scores are softmax outputs, not calibrated probabilities.\n",
+        "- Confidence scores are softmax outputs, not calibrated probabilities.\n"
+        + ("" if extras.bias else "- Behaviour across groups of people was not audited (see Factors).\n"),
     ]
     return "\n".join(parts)
+
+
+def _with_ci(split_metrics: dict[str, Any]) -> list[str]:
+    """Accuracy and macro-F1 cells, with bootstrap intervals when the split has a confusion matrix."""
+    if "confusion_matrix" not in split_metrics:
+        return [f"{split_metrics['accuracy']:.4f}", f"{split_metrics['macro_f1']:.4f}"]
+    cis = confusion_cis(split_metrics["confusion_matrix"])
+    return [format_ci(cis["accuracy"]), format_ci(cis["macro_f1"])]
+
+
+def _data_text(label_counts: dict[str, dict[str, int]], data_rows: list[list[str]], audit: dict[str, Any] | None, run_dir: str) -> str:
+    counts = label_counts.get("train")
+    if not counts:
+        return f"Examples per split were not recorded in this run's headstart.yaml; `headstart audit-data TRAIN_FILE --out {run_dir}` counts them. "
+    smallest, largest = min(counts.values()), max(counts.values())
+    lengths = ""
+    truncation = (audit or {}).get("truncation") or {}
+    if truncation.get("by_split"):
+        parts = [f"{name} 95th percentile {v['p95_tokens']}, longest {v['max_tokens']}, {v['n_truncated']} truncated" for name, v in truncation["by_split"].items()]
+        lengths = f"Text length in tokens ({truncation['base']} tokenizer, limit {truncation['max_length']}): " + "; ".join(parts) + ". "
+    return (
+        _table(data_rows, ["split", "examples", "classes"]) + "\n\n"
+        f"Training classes: {len(counts)}, smallest {smallest}, largest {largest} examples (imbalance ratio {largest / max(smallest, 1):.1f}). "
+        + lengths
+    )
+
+
+def _calibration_text(metrics: dict[str, Any]) -> str:
+    calibration = (metrics.get("calibration") or {}).get("validation")
+    if not calibration:
+        return ""
+    return (
+        f"Calibration on {calibration['n']} validation examples: expected calibration error (ECE, 10 bins) {calibration['ece']:.4f} "
+        "(0 = confidences match accuracy); reliability diagram in report.html.\n\n"
+    )
 
 
 def _seed_text(metrics: dict[str, Any]) -> str:
