@@ -14,8 +14,10 @@ from typing import Any
 
 from headstart.data.columns import LABEL_NAMES, TEXT_NAMES, pick_column
 from headstart.data.issues import IssueLog
+from headstart.data.pairs import NO_GOLD_LABELS, PairMode, example_key, resolve_columns
 from headstart.data.readers import Table, read_table
 from headstart.data.split import stratified_split
+from headstart.errors import DataError
 
 
 @dataclass
@@ -27,12 +29,23 @@ class LabeledTexts:
     sources: list[str]
     """'file:line' of each example, for error messages and audits."""
     name: str = "train"
+    pairs: list[str] | None = None
+    """Second text of each example (sentence pairs); None for single texts."""
+    pair_column: str | None = None
+    """The column the second texts were read from."""
+    text_column: str | None = None
+    """The column the (first) texts were read from."""
 
     def __len__(self) -> int:
         return len(self.texts)
 
     def subset(self, indices: list[int], name: str) -> "LabeledTexts":
-        return LabeledTexts([self.texts[i] for i in indices], [self.labels[i] for i in indices], [self.sources[i] for i in indices], name)
+        pairs = None if self.pairs is None else [self.pairs[i] for i in indices]
+        return LabeledTexts([self.texts[i] for i in indices], [self.labels[i] for i in indices], [self.sources[i] for i in indices], name, pairs, self.pair_column, self.text_column)
+
+    def keys(self) -> list[str]:
+        """Duplicate/leakage keys: the text, or both texts of a pair."""
+        return [example_key(text, None if self.pairs is None else self.pairs[i]) for i, text in enumerate(self.texts)]
 
 
 @dataclass
@@ -47,6 +60,8 @@ class DataSpec:
     """Test file, evaluated once at the end."""
     text_column: str | None = None
     """Column with the text (default: detected from common names)."""
+    text_pair_column: str | None = None
+    """Column with the second text of sentence pairs (default: detected, e.g. sentence2, hypothesis, question2, text_b, '#2 String')."""
     label_column: str | None = None
     """Column with the label (default: detected from common names)."""
     encoding: str = "utf-8"
@@ -61,6 +76,8 @@ class DataSpec:
     """Each text may have several labels: separated by --label-separator in the label column, or a JSON list."""
     label_separator: str = "|"
     """Separator between the labels of one text (multi-label data)."""
+    pair_mode: PairMode = "auto"
+    """Set from --task: 'auto' pairs when two text columns are detected, 'required' (pairs), 'off' (classification)."""
 
     def parts(self, label: str) -> list[str]:
         """The labels of one example (one unless multi-label)."""
@@ -79,6 +96,12 @@ class ClassificationData:
     validation_from_train: bool = False
     multi_label: bool = False
     label_separator: str = "|"
+    text_pair_column: str | None = None
+    """The second-text column actually used (sentence pairs), None for single texts."""
+
+    @property
+    def is_pairs(self) -> bool:
+        return self.train.pairs is not None
 
     def label_sets(self, split: LabeledTexts) -> list[list[str]]:
         return [DataSpec("", multi_label=self.multi_label, label_separator=self.label_separator).parts(label) for label in split.labels]
@@ -110,14 +133,25 @@ def sort_labels(labels: set[str]) -> list[str]:
 
 
 def _extract(table: Table, spec: DataSpec, log: IssueLog, name: str) -> LabeledTexts:
-    text_col = pick_column(table, spec.text_column, TEXT_NAMES, "text", "--text-column")
+    first, pair_col = resolve_columns(table, spec.text_column, spec.text_pair_column, spec.pair_mode)
+    text_col = pick_column(table, first, TEXT_NAMES, "text", "--text-column")
     label_col = pick_column(table, spec.label_column, LABEL_NAMES, "label", "--label-column")
-    texts, labels, sources = [], [], []
-    empty, unlabeled, looks_multi = [], [], []
+    if pair_col is not None and pair_col in (text_col, label_col):
+        raise DataError(f"{table.path}: the second text column '{pair_col}' is also the {'text' if pair_col == text_col else 'label'} column; name two different columns with --text-column and --text-pair-column.")
+    texts, labels, sources, pairs = [], [], [], []
+    empty, unlabeled, looks_multi, no_pair, no_gold = [], [], [], [], []
     for index, row in enumerate(table.rows):
         text = row.get(text_col)
         value = row.get(label_col)
         where = table.where(index)
+        if pair_col is not None and text is not None and str(text).strip():
+            second = row.get(pair_col)
+            if second is None or not str(second).strip():
+                no_pair.append(where)
+                continue
+            if label_to_str(value) in NO_GOLD_LABELS:
+                no_gold.append(where)
+                continue
         if isinstance(value, (list, tuple)):
             if not spec.multi_label:
                 looks_multi.append(where)
@@ -136,8 +170,14 @@ def _extract(table: Table, spec: DataSpec, log: IssueLog, name: str) -> LabeledT
         texts.append(str(text))
         labels.append(label)
         sources.append(where)
+        if pair_col is not None:
+            pairs.append(str(row.get(pair_col)))
     report = log.warn if spec.skip_bad_rows else log.error
     todo = "they were dropped (--skip-bad-rows)" if spec.skip_bad_rows else "fill them in, delete those rows, or pass --skip-bad-rows to drop them"
+    if no_pair:
+        report(f"{table.path}: {len(no_pair)} sentence pair(s) without a second text in column '{pair_col}'; {todo}.", no_pair)
+    if no_gold:
+        log.warn(f"{table.path}: {len(no_gold)} pair(s) with label '-' (no annotator agreement, as in SNLI) were dropped.", no_gold)
     if empty:
         report(f"{table.path}: {len(empty)} row(s) with an empty or whitespace-only text in column '{text_col}'; {todo}.", empty)
     if unlabeled:
@@ -148,7 +188,7 @@ def _extract(table: Table, spec: DataSpec, log: IssueLog, name: str) -> LabeledT
             "but this is a single-label run. Pass --multi-label to train a multi-label classifier, or give each text one label.",
             looks_multi,
         )
-    return LabeledTexts(texts, labels, sources, name)
+    return LabeledTexts(texts, labels, sources, name, pairs if pair_col is not None else None, pair_col, text_col)
 
 
 def _check_train(train: LabeledTexts, log: IssueLog, path: str, spec: DataSpec) -> None:
@@ -162,14 +202,13 @@ def _check_train(train: LabeledTexts, log: IssueLog, path: str, spec: DataSpec) 
         log.warn(f"{path}: {len(rare)} class(es) with a single example ({shown}); the model can barely learn them and they cannot be validated. Add at least a few examples each.")
     by_text: dict[str, set[str]] = defaultdict(set)
     where: dict[str, list[str]] = defaultdict(list)
-    for text, label, source in zip(train.texts, train.labels, train.sources):
-        key = text.strip().lower()
+    for key, label, source in zip(train.keys(), train.labels, train.sources):
         by_text[key].add(label)
         where[key].append(source)
     conflicts = [key for key, labels in by_text.items() if len(labels) > 1]
     if conflicts:
         locations = [loc for key in conflicts for loc in where[key]]
-        log.warn(f"{path}: {len(conflicts)} text(s) appear more than once with different labels; the model will be trained on both. Check which label is right.", locations)
+        log.warn(f"{path}: {len(conflicts)} {'pair' if train.pairs is not None else 'text'}(s) appear more than once with different labels; the model will be trained on both. Check which label is right.", locations)
 
 
 def _check_eval(train: LabeledTexts, other: LabeledTexts, log: IssueLog, path: str, spec: DataSpec) -> None:
@@ -182,11 +221,11 @@ def _check_eval(train: LabeledTexts, other: LabeledTexts, log: IssueLog, path: s
             "the model cannot predict them. Add training examples of those classes or remove these rows.",
             [src for _, src in unseen],
         )
-    train_texts = {t.strip().lower() for t in train.texts}
-    shared = [src for text, src in zip(other.texts, other.sources) if text.strip().lower() in train_texts]
+    train_keys = set(train.keys())
+    shared = [src for key, src in zip(other.keys(), other.sources) if key in train_keys]
     if shared:
         log.warn(
-            f"{path}: {len(shared)} of {len(other)} {other.name} text(s) also appear in the training data (leakage): "
+            f"{path}: {len(shared)} of {len(other)} {other.name} {'pair' if other.pairs is not None else 'text'}(s) also appear in the training data (leakage): "
             f"{other.name} scores will be optimistic. Remove them from one of the files.",
             shared,
         )
@@ -212,6 +251,10 @@ def load_classification_data(spec: DataSpec) -> ClassificationData:
     if spec.validation is not None:
         validation = _extract(read_table(spec.validation, spec.encoding), spec, log, "validation")
     test = _extract(read_table(spec.test, spec.encoding), spec, log, "test") if spec.test else None
+    if spec.validation is not None and (validation.pairs is None) != (train.pairs is None):
+        log.error(f"{spec.validation}: {'has' if validation.pairs is not None else 'has no'} second text column but {spec.train} {'has none' if validation.pairs is not None else 'has one'}; train and evaluation files need the same columns.")
+    if test is not None and (test.pairs is None) != (train.pairs is None):
+        log.error(f"{spec.test}: {'has' if test.pairs is not None else 'has no'} second text column but {spec.train} {'has none' if test.pairs is not None else 'has one'}; train and evaluation files need the same columns.")
     if train.texts:
         _check_train(train, log, spec.train, spec)
     from_train = spec.validation is None
@@ -226,4 +269,4 @@ def load_classification_data(spec: DataSpec) -> ClassificationData:
         _check_eval(train, test, log, spec.test, spec)
     log.raise_if_errors()
     names = sort_labels({part for label in train.labels for part in spec.parts(label)})
-    return ClassificationData(train, validation, test, names, log, from_train, spec.multi_label, spec.label_separator)
+    return ClassificationData(train, validation, test, names, log, from_train, spec.multi_label, spec.label_separator, train.pair_column)

@@ -1,4 +1,4 @@
-"""Find the text and label columns by common names, or by the user's flags."""
+"""Find the text, second-text (sentence pairs) and label columns by common names, or by the user's flags."""
 
 from __future__ import annotations
 
@@ -6,7 +6,23 @@ from headstart.data.readers import Table
 from headstart.errors import DataError
 
 TEXT_NAMES = ("text", "sentence", "sentence1", "content", "review", "utterance", "query", "question", "document", "body", "message", "input", "sms", "tweet", "comment", "title")
-LABEL_NAMES = ("label", "labels", "category", "class", "intent", "target", "sentiment", "y", "tag", "topic", "gold_label")
+LABEL_NAMES = ("label", "labels", "category", "class", "intent", "target", "sentiment", "y", "tag", "topic", "gold_label", "quality")
+PAIR_NAMES = (
+    ("sentence1", "sentence2"),
+    ("sentence_1", "sentence_2"),
+    ("sentence_a", "sentence_b"),
+    ("text_a", "text_b"),
+    ("text1", "text2"),
+    ("text_1", "text_2"),
+    ("premise", "hypothesis"),
+    ("question1", "question2"),
+    ("#1 string", "#2 string"),
+    ("question", "sentence"),
+    ("question", "passage"),
+    ("query", "passage"),
+    ("s1", "s2"),
+)
+"""(first, second) column names of sentence-pair data: GLUE, SNLI/MNLI, QQP, MRPC, QNLI, BoolQ, LM-BFF json."""
 
 
 def _match(columns: list[str], candidates: tuple[str, ...]) -> str | None:
@@ -32,3 +48,15 @@ def pick_column(table: Table, wanted: str | None, candidates: tuple[str, ...], r
             f"columns found: {', '.join(table.columns) or '(none)'}. Name it with {flag} COLUMN."
         )
     return found
+
+
+def find_pair(columns: list[str], first: str | None = None) -> tuple[str, str] | None:
+    """The (first, second) text columns of a sentence-pair table, or None.
+
+    With ``first`` (the user's --text-column) only a pair starting with that column counts.
+    """
+    lowered = {c.lower(): c for c in columns}
+    for a, b in PAIR_NAMES:
+        if a in lowered and b in lowered and (first is None or lowered[a] == first):
+            return lowered[a], lowered[b]
+    return None

@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -57,8 +58,28 @@ def _decode(path: Path, raw: bytes, encoding: str) -> str:
         raise DataError(f"unknown encoding '{encoding}' given with --encoding; use a Python codec name such as utf-8 or latin-1.") from None
 
 
+_CSV_QUOTED_FIELD = re.compile(r'^"(?:[^"]|"")*"$', re.DOTALL)
+
+
+def _tsv_uses_csv_quoting(table: Table) -> bool:
+    """Whether a TSV read verbatim has CSV-quoted fields (pandas / HF datasets exports).
+
+    GLUE's own TSVs are unquoted: a text may start with a lone '"' (MRPC, RTE), so
+    verbatim is the default; only a file whose every field starting with '"' is a
+    whole CSV-quoted field ('"..."' with inner quotes doubled) is re-read with quoting.
+    """
+    opening = [value for row in table.rows for value in row.values() if isinstance(value, str) and value.startswith('"')]
+    return bool(opening) and all(len(value) > 1 and _CSV_QUOTED_FIELD.match(value) for value in opening)
+
+
 def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
-    quoting = csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL
+    table = _read_records(path, text, delimiter, csv.QUOTE_NONE if delimiter == "\t" else csv.QUOTE_MINIMAL)
+    if delimiter == "\t" and _tsv_uses_csv_quoting(table):
+        return _read_records(path, text, delimiter, csv.QUOTE_MINIMAL)
+    return table
+
+
+def _read_records(path: Path, text: str, delimiter: str, quoting: int) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quoting=quoting)
     try:
         header = next(reader)
@@ -80,9 +101,30 @@ def _read_delimited(path: Path, text: str, delimiter: str) -> Table:
     return Table(path, header, rows, lines)
 
 
+def _keyed_records(text: str) -> list[tuple[int, dict]] | None:
+    """A JSON object of objects (``{"0": {"text_a": ...}, "1": ...}``, as LM-BFF/GLUE json exports), with the line of each key."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    if not isinstance(document, dict) or not document or not all(isinstance(v, dict) for v in document.values()):
+        return None
+    records, position, line = [], 0, 1
+    for key, record in document.items():
+        found = re.compile(r"^[ \t]*" + re.escape(json.dumps(key)) + r"\s*:", re.MULTILINE).search(text, position)
+        if found:
+            line += text.count("\n", position, found.start())
+            position = found.start()
+        records.append((line, record))
+    return records
+
+
 def _read_jsonl(path: Path, text: str) -> Table:
     stripped = text.lstrip()
-    if stripped.startswith("["):
+    keyed = _keyed_records(text) if stripped.startswith("{") and not stripped.split("\n", 1)[0].rstrip().endswith("}") else None
+    if keyed is not None:
+        pairs, kind = keyed, "line"
+    elif stripped.startswith("["):
         try:
             records = json.loads(text)
         except json.JSONDecodeError as err:
@@ -144,6 +186,8 @@ def read_table(path: str | Path, encoding: str = "utf-8") -> Table:
         text = _decode(path, raw, encoding)
         if text.startswith("\ufeff"):
             text = text[1:]
+        elif text.startswith("\u00ef\u00bb\u00bf"):  # a BOM decoded as cp1252 and re-saved as UTF-8 (MSRP corpus files)
+            text = text[3:]
         if fmt == "jsonl":
             table = _read_jsonl(path, text)
         else:

@@ -37,8 +37,8 @@ class Predictor(Protocol):
     @property
     def max_length(self) -> int: ...
 
-    def predict_logits(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
-        """Logits of shape (len(texts), n_labels), in input order."""
+    def predict_logits(self, texts: list[str], batch_size: int = 64, pairs: list[str] | None = None) -> np.ndarray:
+        """Logits of shape (len(texts), n_labels), in input order; ``pairs``: second texts of a sentence-pair run."""
         ...
 
 
@@ -74,11 +74,11 @@ class TorchPredictor:
     def max_length(self) -> int:
         return _max_length(self.record)
 
-    def predict_logits(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def predict_logits(self, texts: list[str], batch_size: int = 64, pairs: list[str] | None = None) -> np.ndarray:
         from headstart.tasks.classification import pad_id
         from headstart.tasks.inference import encode_texts, predict_logits
 
-        encoded, _ = encode_texts(self.tokenizer, list(texts), self.max_length)
+        encoded, _ = encode_texts(self.tokenizer, list(texts), self.max_length, None if pairs is None else list(pairs))
         return predict_logits(self.model, encoded, pad_id(self.tokenizer), batch_size)
 
 
@@ -101,16 +101,16 @@ class OnnxPredictor:
     def max_length(self) -> int:
         return _max_length(self.record)
 
-    def predict_logits(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def predict_logits(self, texts: list[str], batch_size: int = 64, pairs: list[str] | None = None) -> np.ndarray:
         from headstart.tasks.classification import pad_id
         from headstart.tasks.inference import encode_texts
         from headstart.training.batching import Collator, Encoded, sorted_batches
 
-        encoded, _ = encode_texts(self.tokenizer, list(texts), self.max_length)
+        encoded, _ = encode_texts(self.tokenizer, list(texts), self.max_length, None if pairs is None else list(pairs))
         if not len(encoded):
             return np.zeros((0, len(self.labels)), dtype=np.float32)
         wanted = [i.name for i in self.session.get_inputs()]
-        collate = Collator(Encoded(encoded.input_ids, None, None), pad_id(self.tokenizer))
+        collate = Collator(Encoded(encoded.input_ids, None, encoded.token_type_ids if "token_type_ids" in wanted else None), pad_id(self.tokenizer))
         out = np.zeros((len(encoded), len(self.labels)), dtype=np.float32)
         for indices in sorted_batches(encoded.lengths(), batch_size):
             batch = {k: v.numpy() for k, v in collate(indices).items()}

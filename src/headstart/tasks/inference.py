@@ -10,15 +10,20 @@ from headstart.training.batching import Collator, Encoded, sorted_batches
 
 
 def encode_texts(tokenizer, texts: list[str], max_length: int, pairs: list[str] | None = None) -> tuple[Encoded, int]:
-    """Tokenize once; returns the encodings and how many texts were truncated."""
+    """Tokenize once; returns the encodings and how many texts were truncated.
+
+    With ``pairs`` each example is the tokenizer's pair input (``[CLS] a [SEP] b [SEP]``),
+    with segment ids where the model takes them (BERT-style ``token_type_ids``).
+    """
     args = (texts, pairs) if pairs is not None else (texts,)
-    full = tokenizer(*args, truncation=False, add_special_tokens=True, return_token_type_ids=pairs is not None)
+    types = pairs is not None and "token_type_ids" in getattr(tokenizer, "model_input_names", ())
+    full = tokenizer(*args, truncation=False, add_special_tokens=True, return_token_type_ids=types)
     ids = full["input_ids"]
     truncated = sum(1 for row in ids if len(row) > max_length)
     if truncated:
-        full = tokenizer(*args, truncation=True, max_length=max_length, return_token_type_ids=pairs is not None)
+        full = tokenizer(*args, truncation=True, max_length=max_length, return_token_type_ids=types)
         ids = full["input_ids"]
-    return Encoded(input_ids=ids, token_type_ids=full.get("token_type_ids") if pairs is not None else None), truncated
+    return Encoded(input_ids=ids, token_type_ids=full.get("token_type_ids") if types else None), truncated
 
 
 @torch.inference_mode()
