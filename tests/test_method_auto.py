@@ -1,0 +1,55 @@
+"""--method auto (the default): the choice by label budget and data, and where it is recorded."""
+
+from __future__ import annotations
+
+import yaml
+
+from headstart.api import train_run
+from headstart.data.classification import ClassificationData, DataSpec, LabeledTexts
+from headstart.tasks.method_choice import FEW_SHOT_PER_CLASS, choose_method
+from headstart.training.config import TrainConfig
+
+
+def data_with(per_class: int, classes: int = 3, multi_label: bool = False) -> ClassificationData:
+    labels = [f"c{c}" for c in range(classes) for _ in range(per_class)]
+    split = LabeledTexts([f"text {i}" for i in range(len(labels))], labels, [str(i) for i in range(len(labels))])
+    return ClassificationData(split, split, None, sorted(set(labels)), multi_label=multi_label)
+
+
+def test_default_method_is_auto():
+    assert TrainConfig().method == "auto"
+
+
+def test_few_labels_per_class_choose_contrastive():
+    choice = choose_method(data_with(8), "bert")
+    assert choice["method"] == "contrastive"
+    assert "median 8 per class" in choice["reason"] and "24 training examples, 3 classes" in choice["reason"]
+    assert choose_method(data_with(FEW_SHOT_PER_CLASS), "bert")["method"] == "contrastive"
+
+
+def test_enough_labels_choose_full_fine_tuning():
+    choice = choose_method(data_with(FEW_SHOT_PER_CLASS + 1), "bert")
+    assert choice["method"] == "full"
+    assert f"median {FEW_SHOT_PER_CLASS + 1} per class" in choice["reason"]
+
+
+def test_multilabel_and_unsupported_bases_fall_back_to_full():
+    multi = choose_method(data_with(4, multi_label=True), "bert")
+    assert multi["method"] == "full" and "multi-label" in multi["reason"]
+    other = choose_method(data_with(4), "gpt2")
+    assert other["method"] == "full" and "'gpt2'" in other["reason"]
+
+
+def test_auto_choice_is_logged_recorded_and_carded(tmp_path, tiny_base):
+    from conftest import ASSETS
+
+    lines: list[str] = []
+    summary = train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv")), base=str(tiny_base), config=TrainConfig(epochs=1, precision="fp32"), output=tmp_path / "run", log=lines.append)
+    record = yaml.safe_load((summary.path / "headstart.yaml").read_text())
+    # 52 training rows, 26 per class: above the few-shot budget, so every weight is fine-tuned.
+    assert record["train"]["method"] == "full"
+    assert record["train"]["method_choice"]["method"] == "full"
+    assert "median 26 per class" in record["train"]["method_choice"]["reason"]
+    assert any(line.startswith("method auto -> full:") for line in lines)
+    card = (summary.path / "README.md").read_text()
+    assert "Method chosen by `--method auto`: 52 training examples" in card
