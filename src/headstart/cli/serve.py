@@ -34,7 +34,9 @@ def run(args: argparse.Namespace) -> int:
         import uvicorn  # noqa: F401
     except ImportError:
         raise ConfigError("headstart serve needs FastAPI and uvicorn: pip install 'headstart[serve]'") from None
-    predictor = load_predictor(args.run_dir)
+    from headstart.cli import tokens_io
+
+    predictor = tokens_io.load_for_serving(args.run_dir) if tokens_io.is_token_run_dir(args.run_dir) else load_predictor(args.run_dir)
     print(f"serving {args.run_dir} ({predictor.format}) on http://{options.host}:{options.port}/  (API docs: /docs)", file=sys.stderr)
     serve(predictor, options)
     return 0

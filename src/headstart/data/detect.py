@@ -59,7 +59,8 @@ def detect_task(path: str | Path, encoding: str = "utf-8") -> str:
         if "tokens" in keys and keys & {"tags", "ner_tags", "labels"} or keys & {"entities", "spans"}:
             return "tokens"
         return "text2text" if keys & set(TARGET_NAMES) else "classification"
-    if suffix == ".txt" and _looks_like_columns(lines):
+    # CoNLL files come as .txt, .tsv or named by split (eng.train, emerging.test.annotated).
+    if suffix not in {".csv", ".parquet"} and _looks_like_columns(lines):
         return "tokens"
     if suffix in {".csv", ".tsv"} and lines:
         header = [c.strip().strip('"').lower() for c in re.split(r"[,\t]", lines[0])]

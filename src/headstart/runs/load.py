@@ -49,6 +49,9 @@ def load_run(path: str | Path) -> LoadedRun:
 
     path = Path(path)
     record = read_record(path)
+    if record.get("task") == "token-classification":
+        # Loading it as a sequence classifier would silently give a random head.
+        raise RunDirError(f"{path} is a token-classification (NER) run: use 'headstart predict', 'eval' or 'serve' on it, or headstart.api_tokens.load_token_run.")
     quiet_transformers()
     if (path / "adapter_config.json").is_file():
         model = _load_adapter_run(path, record)
