@@ -190,3 +190,20 @@ def test_checkpoint_is_safetensors_and_json_and_refuses_other_settings(tmp_path)
     assert torch.equal(fresh.weight, model.weight) and saved.losses == [0.5]
     assert torch.equal(fresh_optimizer.state_dict()["state"][0]["exp_avg"], optimizer.state_dict()["state"][0]["exp_avg"])
     assert fresh_scheduler.last_epoch == 1
+
+
+def test_masked_lm_step_projects_only_masked_positions_with_the_same_loss(tiny_base):
+    from headstart.pretrain.objectives import masked_lm_step
+
+    model, _ = load_masked_lm(resolve_base(str(tiny_base)))
+    model.eval()
+    batch = {"input_ids": torch.tensor([[2, 9, 4, 10, 3], [2, 11, 12, 4, 3]]), "attention_mask": torch.ones(2, 5, dtype=torch.long),
+             "labels": torch.tensor([[-100, -100, 12, -100, -100], [-100, 7, -100, 13, -100]])}
+    widths: list[int] = []
+    probe = model.get_output_embeddings().register_forward_hook(lambda module, args, out: widths.append(out.shape[0]))
+    fast = masked_lm_step(model, batch)
+    full = model(**batch).loss
+    probe.remove()
+    assert widths[0] == 3  # three masked positions projected onto the vocabulary, not 2 x 5
+    assert float(fast) == pytest.approx(float(full), rel=1e-6)
+    assert model(input_ids=batch["input_ids"]).logits.shape == (2, 5, model.config.vocab_size)  # the narrowing hook is gone

@@ -80,3 +80,33 @@ def test_cli_errors(tiny_base, tmp_path, tiny_csv, capsys):
     assert "no such file" in capsys.readouterr().err
     assert main(["diagnose", str(tiny_base), str(tiny_csv), "--label-column", "nope"]) == 2
     assert "no column 'nope' (given with --label-column)" in capsys.readouterr().err
+
+
+def test_quick_diagnosis_warns_only_when_the_vocabulary_fits_badly():
+    from headstart.diagnose.quick import quick_diagnosis
+
+    tokenizer = train_wordpiece(["the cat sat on the mat"] * 30 + ["a dog ran", "aardvark zebra oxcart"] * 10, vocab_size=60)
+    fits = quick_diagnosis(tokenizer, ["the cat sat on the mat", "a dog ran"] * 20)
+    assert fits["warning"] is None and fits["fragmented_share"] == 0.0 and fits["texts"] == 40
+    poor = quick_diagnosis(tokenizer, ["the scattered cat", "a dog ran"] * 20)
+    assert poor["fragmented_share"] == pytest.approx(1 / 6, abs=1e-4)
+    assert "17% of words are split into 3+ sub-word pieces (e.g. s ##c ##at ##t ##e ##r ##e ##d)" in poor["warning"]
+    assert "headstart adapt" in poor["warning"]
+    assert quick_diagnosis(tokenizer, []) is None
+
+
+def test_train_warns_on_unknown_words_and_records_the_diagnosis(tiny_base, tmp_path):
+    import yaml
+
+    from headstart.api import train_run
+    from headstart.data.classification import DataSpec
+    from headstart.training.config import TrainConfig
+
+    rows = "".join(f"the film was zorbulous {i},positive\nthe film was quixotrine {i},negative\n" for i in range(10))
+    data = write(tmp_path / "odd.csv", "text,label\n" + rows)
+    messages: list[str] = []
+    train_run(DataSpec(train=str(data)), str(tiny_base), TrainConfig(epochs=1, precision="fp32"), tmp_path / "run", log=messages.append)
+    record = yaml.safe_load((tmp_path / "run" / "headstart.yaml").read_text())
+    diagnosis = record["diagnosis"]
+    assert diagnosis["unknown_rate"] > 0.3  # 'zorbulous'/'quixotrine' and the digits are [UNK] to the 58-word vocabulary
+    assert diagnosis["warning"] and any(m.startswith("warning: the base model's vocabulary fits this text poorly") for m in messages)

@@ -28,6 +28,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("data", help="a labeled file (.csv/.tsv/.jsonl/.parquet) or unlabeled text (.txt)")
     parser.add_argument("--config", metavar="FILE", help="YAML file setting any of these options (flags given here win)")
     parser.add_argument("--json", action="store_true", help="print the measurements as JSON")
+    parser.add_argument("--run", metavar="RUN_DIR", help="also save the measurements as RUN_DIR/diagnosis.json and refresh that run's model card and report")
     add_dataclass_arguments(parser, DiagnoseConfig)
     parser.set_defaults(handler=run)
 
@@ -36,7 +37,19 @@ def run(args: argparse.Namespace) -> int:
     from headstart.catalog.resolve import resolve_base
     from headstart.diagnose.report import diagnose
 
+    if args.run:
+        from headstart.runs.load import read_record
+
+        read_record(args.run)  # a bad run directory fails before the measurements, not after
     result = diagnose(resolve_base(args.base), args.data, build_dataclass(DiagnoseConfig, args))
+    if args.run:
+        from pathlib import Path
+
+        from headstart.report.documents import refresh_documents
+        from headstart.runs.atomic import atomic_write_json
+
+        atomic_write_json(Path(args.run) / "diagnosis.json", result.to_dict())
+        print(f"written: {Path(args.run) / 'diagnosis.json'}; refreshed: {', '.join(str(p) for p in refresh_documents(args.run))}")
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
         return 0

@@ -20,7 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "pretrain",
         help="pre-train a small encoder (and its tokenizer) from scratch on unlabeled text",
         description="Train a WordPiece tokenizer and a small BERT (or, with --share-layers, ALBERT-style) encoder from scratch "
-        "with whole-word masked-LM (optionally plus sentence-order prediction). Writes a base-model folder for "
+        "with whole-word masked-LM (optionally plus next-sentence or sentence-order prediction). Writes a base-model folder for "
         "'headstart train --base DIR'.",
     )
     parser.add_argument("corpus", help="unlabeled text: .txt, or .csv/.tsv/.jsonl/.parquet with a text column")

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 import yaml
+from accelerate import PartialState
 from accelerate.utils import set_seed
 
 from headstart.catalog.resolve import ResolvedBase
@@ -136,7 +137,7 @@ def adapt(base: ResolvedBase, corpus: Corpus, config: AdaptConfig, output: Path,
     if ckpt_dir.exists() and not resume:
         if not overwrite:
             raise ConfigError(f"a checkpoint of an unfinished run exists at {ckpt_dir}; pass --resume to continue it, or --overwrite to start over.")
-        shutil.rmtree(ckpt_dir)
+        shutil.rmtree(ckpt_dir, ignore_errors=True)  # ignore: another process of the same launch may remove it first
     set_seed(config.seed)
     tokenizer = load_tokenizer(base)
     if not getattr(tokenizer, "is_fast", False) or tokenizer.mask_token_id is None:
@@ -195,9 +196,10 @@ def adapt(base: ResolvedBase, corpus: Corpus, config: AdaptConfig, output: Path,
         "perplexity_note": f"pseudo-perplexity (Salazar et al. 2020) over the first {config.perplexity_tokens} tokens of the held-out documents",
         "versions": library_versions(),
     }
-    with StagedDirectory(output, overwrite) as stage:
-        save_base_folder(model, tokenizer, base.location, stage)
-        atomic_write_json(stage / "metrics.json", {"before": before, "after": after, "losses": step.losses, "loop": {k: v for k, v in asdict(loop).items() if k != "history"}})
-        atomic_write_text(stage / RECORD_FILE, yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
-    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    if PartialState().is_main_process:  # under `accelerate launch` every process holds the same model; one writes it
+        with StagedDirectory(output, overwrite) as stage:
+            save_base_folder(model, tokenizer, base.location, stage)
+            atomic_write_json(stage / "metrics.json", {"before": before, "after": after, "losses": step.losses, "loop": {k: v for k, v in asdict(loop).items() if k != "history"}})
+            atomic_write_text(stage / RECORD_FILE, yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
     return AdaptResult(output, before, after, had_head, loop.optimizer_steps, resumed_from, seconds)

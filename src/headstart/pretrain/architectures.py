@@ -41,7 +41,7 @@ def _config(shape: Shape, vocab_size: int, share_layers: bool, special: dict[str
 
 
 def build_model(size: str, vocab_size: int, share_layers: bool, sentence_objective: bool, special: dict[str, int]) -> nn.Module:
-    """A randomly initialised encoder with a masked-LM head (plus a 2-way sentence-relation head for SOP)."""
+    """A randomly initialised encoder with a masked-LM head (plus a 2-way sentence-relation head for NSP or SOP)."""
     from transformers import AlbertForMaskedLM, AlbertForPreTraining, BertForMaskedLM, BertForPreTraining
 
     config = _config(SIZES[size], vocab_size, share_layers, special)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from contextlib import contextmanager
+from typing import Iterator
 
 import torch
 from torch import nn
@@ -10,9 +12,30 @@ from torch import nn
 from headstart.pretrain.masking import IGNORE_INDEX
 
 
+@contextmanager
+def vocabulary_projection_at(model: nn.Module, selected: torch.Tensor) -> Iterator[None]:
+    """Within the block, the model's output projection (hidden -> vocabulary) runs only at ``selected`` positions.
+
+    The projection onto a 30k-token vocabulary is most of a small encoder's
+    compute; masked-LM loss needs it at the ~15% masked positions only. The
+    logits come out as ``[selected positions, vocabulary]``.
+    """
+    decoder = getattr(model, "module", model).get_output_embeddings()
+    handle = decoder.register_forward_pre_hook(lambda module, args: (args[0][selected], *args[1:]))
+    try:
+        yield
+    finally:
+        handle.remove()
+
+
 def masked_lm_step(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """Cross-entropy over the masked positions (computed inside ``*ForMaskedLM``)."""
-    return model(**batch).loss
+    """Cross-entropy over the masked positions (plus the sentence-pair loss of ``*ForPreTraining`` batches)."""
+    if any(name.endswith("_label") for name in batch) or getattr(model, "module", model).get_output_embeddings() is None:
+        return model(**batch).loss
+    selected = batch["labels"] != IGNORE_INDEX
+    with vocabulary_projection_at(model, selected):
+        logits = mlm_logits(model(**{k: v for k, v in batch.items() if k != "labels"}))
+    return nn.functional.cross_entropy(logits.float(), batch["labels"][selected])
 
 
 def mlm_logits(output) -> torch.Tensor:

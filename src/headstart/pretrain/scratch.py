@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Callable, Literal
 
 import yaml
+from accelerate import PartialState
 from accelerate.utils import set_seed
 
 from headstart.corpus.reader import Corpus
@@ -24,15 +25,16 @@ from headstart.pretrain.masking import MaskingSpec, WholeWordMaskingCollator
 from headstart.pretrain.objectives import HeadWarmupStep, masked_token_scores
 from headstart.pretrain.perplexity import pseudo_perplexity
 from headstart.pretrain.schedule import ExampleOrder
-from headstart.pretrain.sentence_order import SentenceOrderCollator
+from headstart.pretrain.sentence_pairs import SentencePairCollator
 from headstart.pretrain.session import StepPlan, train_steps
 from headstart.pretrain.wordpiece import train_wordpiece
 from headstart.runs.atomic import StagedDirectory, atomic_write_json, atomic_write_text
 from headstart.runs.environment import library_versions
+from headstart.training.loop import make_accelerator
 from headstart.training.precision import resolve_precision
 
 RECORD_FILE = "headstart-base.yaml"
-OBJECTIVES = ("mlm", "mlm+sop")
+OBJECTIVES = ("mlm", "mlm+nsp", "mlm+sop")
 
 
 @dataclass
@@ -43,8 +45,8 @@ class PretrainConfig:
     """Encoder shape: tiny (2 layers x 128), mini (4 x 256) or small (4 x 512)."""
     share_layers: bool = False
     """ALBERT-style: one set of layer weights reused at every depth, and factorized embeddings."""
-    objective: Literal["mlm", "mlm+sop"] = "mlm"
-    """'mlm' (whole-word masked LM) or 'mlm+sop' (plus sentence-order prediction)."""
+    objective: Literal["mlm", "mlm+nsp", "mlm+sop"] = "mlm"
+    """'mlm' (whole-word masked LM), 'mlm+nsp' (plus next-sentence prediction, BERT) or 'mlm+sop' (plus sentence-order prediction, ALBERT)."""
     vocab_size: int = 8000
     """WordPiece vocabulary size trained on the corpus."""
     lowercase: bool = True
@@ -114,6 +116,29 @@ def decay_groups(model, lr: float, weight_decay: float) -> list[dict]:
     return [{"params": decay, "lr": lr, "weight_decay": weight_decay}, {"params": no_decay, "lr": lr, "weight_decay": 0.0}]
 
 
+def run_tokenizer(corpus: Corpus, config: PretrainConfig, folder: Path, reuse: bool, log: Callable[[str], None]):
+    """The run's WordPiece tokenizer, trained once and kept in ``folder`` until the run completes.
+
+    WordPiece training is not deterministic from one process to the next, so a
+    resumed run (``reuse``) reads the tokenizer its checkpoint was trained with,
+    and under ``accelerate launch`` the main process trains it and the others read it.
+    """
+    from transformers import PreTrainedTokenizerFast
+
+    state = PartialState()
+    if not (reuse and (folder / "tokenizer.json").is_file()):
+        if state.is_main_process:
+            started = time.perf_counter()
+            trained = train_wordpiece((corpus.documents[i] for i in corpus.train), config.vocab_size, config.lowercase)
+            log(f"WordPiece tokenizer: {len(trained):,} tokens trained on {len(corpus.train):,} documents ({time.perf_counter() - started:.1f}s)")
+            with StagedDirectory(folder, overwrite=True) as stage:
+                trained.save_pretrained(stage)
+        state.wait_for_everyone()
+    else:
+        log(f"WordPiece tokenizer of the interrupted run: {folder}")
+    return PreTrainedTokenizerFast.from_pretrained(str(folder))
+
+
 def pretrain(corpus: Corpus, config: PretrainConfig, output: Path, overwrite: bool = False, resume: bool = False, log: Callable[[str], None] = print) -> PretrainResult:
     """Train a tokenizer and an encoder from scratch on ``corpus``; write a base folder to ``output``."""
     config.validate()
@@ -124,17 +149,18 @@ def pretrain(corpus: Corpus, config: PretrainConfig, output: Path, overwrite: bo
     if ckpt_dir.exists() and not resume:
         if not overwrite:
             raise ConfigError(f"a checkpoint of an unfinished run exists at {ckpt_dir}; pass --resume to continue it, or --overwrite to start over.")
-        shutil.rmtree(ckpt_dir)
+        shutil.rmtree(ckpt_dir, ignore_errors=True)  # ignore: another process of the same launch may remove it first
     quiet_transformers()
+    make_accelerator(resolve_precision(config.precision))  # sets up the process group of a launch before the tokenizer is shared
     set_seed(config.seed)
     log(corpus.describe())
     documents = corpus.documents
     started = time.perf_counter()
-    tokenizer = train_wordpiece((documents[i] for i in corpus.train), config.vocab_size, config.lowercase)
-    log(f"WordPiece tokenizer: {len(tokenizer):,} tokens trained on {len(corpus.train):,} documents ({time.perf_counter() - started:.1f}s)")
+    tokenizer_dir = output.parent / f".{output.name}.tokenizer"
+    tokenizer = run_tokenizer(corpus, config, tokenizer_dir, resume, log)
     special = {"pad": tokenizer.pad_token_id, "cls": tokenizer.cls_token_id, "sep": tokenizer.sep_token_id}
-    sop = config.objective == "mlm+sop"
-    model = build_model(config.size, len(tokenizer), config.share_layers, sop, special)
+    pair_objective = config.objective.partition("+")[2]  # '', 'nsp' or 'sop'
+    model = build_model(config.size, len(tokenizer), config.share_layers, bool(pair_objective), special)
     counts = parameter_counts(config.size, len(tokenizer), special)
     log(f"{type(model).__name__}: {sum(p.numel() for p in model.parameters()):,} parameters "
         f"(BERT-style {counts['bert']:,}; ALBERT-style with sharing {counts['albert_shared']:,}, without {counts['albert_unshared']:,})")
@@ -142,12 +168,13 @@ def pretrain(corpus: Corpus, config: PretrainConfig, output: Path, overwrite: bo
     spec = MaskingSpec(probability=config.mlm_probability)
     heldout = corpus.heldout[: config.eval_documents]
     eval_collate = WholeWordMaskingCollator(lambda ids: [documents[i] for i in ids], tokenizer, config.max_length, config.seed + 1, spec)
+    # The 2-way sentence head is named for its paper's objective (ALBERT: sentence order, BERT: next sentence); either learns either.
     label_name = "sentence_order_label" if config.share_layers else "next_sentence_label"
 
     def make_collate(order: ExampleOrder):
         texts_for = lambda ids: [documents[order.document(v)] for v in ids]  # noqa: E731
-        if sop:
-            return SentenceOrderCollator(texts_for, tokenizer, config.max_length, config.seed, label_name, spec)
+        if pair_objective:
+            return SentencePairCollator(texts_for, tokenizer, config.max_length, config.seed, label_name, spec, pair_objective, len(order.documents))
         return WholeWordMaskingCollator(texts_for, tokenizer, config.max_length, config.seed, spec)
 
     fingerprint = {"corpus": str(corpus.path.resolve()), "corpus_documents": len(documents),
@@ -174,10 +201,12 @@ def pretrain(corpus: Corpus, config: PretrainConfig, output: Path, overwrite: bo
         "seconds": round(seconds, 1),
         "versions": library_versions(),
     }
-    with StagedDirectory(output, overwrite) as stage:
-        model.save_pretrained(stage, safe_serialization=True)
-        tokenizer.save_pretrained(stage)
-        atomic_write_json(stage / "metrics.json", {"heldout": scores, "losses": step.losses, "loop": {k: v for k, v in asdict(session.loop).items() if k != "history"}})
-        atomic_write_text(stage / RECORD_FILE, yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
-    shutil.rmtree(ckpt_dir, ignore_errors=True)
+    if PartialState().is_main_process:  # under `accelerate launch` every process holds the same model; one writes it
+        with StagedDirectory(output, overwrite) as stage:
+            model.save_pretrained(stage, safe_serialization=True)
+            tokenizer.save_pretrained(stage)
+            atomic_write_json(stage / "metrics.json", {"heldout": scores, "losses": step.losses, "loop": {k: v for k, v in asdict(session.loop).items() if k != "history"}})
+            atomic_write_text(stage / RECORD_FILE, yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
+        shutil.rmtree(ckpt_dir, ignore_errors=True)
+        shutil.rmtree(tokenizer_dir, ignore_errors=True)
     return PretrainResult(output, scores, record["parameters"], session.loop.optimizer_steps, seconds)

@@ -63,16 +63,20 @@ def train_steps(
     extra: dict[str, Any] = {}
     result = SessionResult(model, LoopResult(), extra=extra)
 
+    accelerator = make_accelerator(plan.mixed_precision)
+
     def after_step(state: LoopState) -> None:
         done = state.result.optimizer_steps
         if on_step is not None:
             on_step(state, extra)
         if done % plan.checkpoint_every == 0 or done == plan.steps:
-            save_checkpoint(checkpoints, state.model, state.optimizer, state.scheduler, Checkpoint(done, state.epoch, state.step_in_epoch, fingerprint, step.losses, extra))
+            if accelerator.is_main_process:  # processes hold the same weights; one writes, the others wait for it
+                save_checkpoint(checkpoints, accelerator.unwrap_model(state.model), state.optimizer, state.scheduler, Checkpoint(done, state.epoch, state.step_in_epoch, fingerprint, step.losses, extra))
+            accelerator.wait_for_everyone()
 
     def restore(state: LoopState) -> None:
         saved, raw = read_checkpoint(checkpoints, fingerprint)
-        step.rng_state = restore_checkpoint(checkpoints, raw, state.model, state.optimizer, state.scheduler)
+        step.rng_state = restore_checkpoint(checkpoints, raw, accelerator.unwrap_model(state.model), state.optimizer, state.scheduler)
         state.epoch, state.step_in_epoch = saved.epoch, saved.step_in_epoch
         state.result.optimizer_steps = saved.optimizer_steps
         step.calls, step.losses = saved.optimizer_steps, list(saved.losses)
@@ -83,7 +87,6 @@ def train_steps(
     resuming = resume and (checkpoints / "state.json").is_file()
     if resume and not resuming:
         log(f"no checkpoint at {checkpoints}: starting from the beginning")
-    accelerator = make_accelerator(plan.mixed_precision)
     result.loop = fit(
         model,
         n_examples=plan.steps * plan.batch_size,

@@ -10,12 +10,14 @@ model is evaluated. The loop runs on Hugging Face Accelerate, so
 from __future__ import annotations
 
 import math
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 import torch
 from accelerate import Accelerator
+from accelerate.utils import DistributedDataParallelKwargs, broadcast
 from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
@@ -55,6 +57,8 @@ class LoopResult:
     eval_seconds: float = 0.0
     interrupted: bool = False
     stopped_early: bool = False
+    processes: int = 1
+    """Processes that trained together (``accelerate launch``); each took every optimizer step on its share of each batch."""
     history: list[dict] = field(default_factory=list)
 
 
@@ -93,6 +97,28 @@ class EpochBatches:
         return self._count
 
 
+class ProcessSplitBatches:
+    """Each batch cut into one piece per process, so ``accelerate launch`` keeps the one-process batches and step count.
+
+    Accelerate hands batch ``i`` of a batch sampler to process ``i % N``; yielding
+    the N pieces of every batch in turn gives each process its piece of the same
+    batch, without the padding accelerate adds when batches do not divide evenly.
+    """
+
+    def __init__(self, batches: EpochBatches, processes: int):
+        self.batches = batches
+        self.processes = processes
+
+    def __iter__(self) -> Iterable[list[int]]:
+        for batch in self.batches:
+            if len(batch) < self.processes:
+                batch = (batch * self.processes)[: self.processes]  # no process may get an empty piece
+            yield from (batch[k :: self.processes] for k in range(self.processes))
+
+    def __len__(self) -> int:
+        return len(self.batches) * self.processes
+
+
 class _Indices(torch.utils.data.Dataset):
     def __init__(self, n: int):
         self.n = n
@@ -105,7 +131,13 @@ class _Indices(torch.utils.data.Dataset):
 
 
 def make_accelerator(mixed_precision: str) -> Accelerator:
-    return Accelerator(mixed_precision=mixed_precision)
+    # Several processes started by torchrun (`accelerate launch --multi_gpu`) on a machine without a GPU:
+    # accelerate only forms a (gloo) process group when told to use the CPU, else each process trains alone.
+    cpu = int(os.environ.get("WORLD_SIZE", "1")) > 1 and not torch.cuda.is_available()
+    # DDP must tolerate parameters without gradients: a frozen encoder during MLM head warm-up,
+    # or a pooler that mean pooling never calls.
+    ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
+    return Accelerator(mixed_precision=mixed_precision, cpu=cpu, kwargs_handlers=[ddp])
 
 
 def fit(
@@ -132,12 +164,15 @@ def fit(
     write a checkpoint; ``resume`` (optional) restores one before training starts.
     """
     optimizer = torch.optim.AdamW(param_groups)
-    loader = DataLoader(_Indices(n_examples), batch_sampler=batches, collate_fn=collate)
+    processes = accelerator.num_processes
+    loader = DataLoader(_Indices(n_examples), batch_sampler=ProcessSplitBatches(batches, processes) if processes > 1 else batches, collate_fn=collate)
     total_steps = max(1, len(batches) * config.epochs)
     scheduler = make_scheduler(config.schedule, optimizer, int(config.warmup_ratio * total_steps), total_steps)
-    model, optimizer, loader, scheduler = accelerator.prepare(model, optimizer, loader, scheduler)
+    # The scheduler stays unprepared: accelerate would step it once per process, but every process takes
+    # the same optimizer steps as a one-process run (ProcessSplitBatches).
+    model, optimizer, loader = accelerator.prepare(model, optimizer, loader)
     trainable = [p for group in param_groups for p in group["params"]]
-    result = LoopResult()
+    result = LoopResult(processes=processes)
     start_epoch, skip = 1, 0
     if resume is not None:
         restored = LoopState(model, optimizer, scheduler, 1, 0, result)
@@ -179,6 +214,8 @@ def fit(
             scores = evaluate(accelerator.unwrap_model(model))
             result.eval_seconds += time.perf_counter() - eval_start
             value = scores[config.metric]
+            if processes > 1:  # every process follows the main one's best-epoch and early-stopping decisions
+                value = float(broadcast(torch.tensor([float(value)], dtype=torch.float64))[0])
             result.history.append({"epoch": epoch, "train_loss": running / max(count, 1), **{f"val_{k}": v for k, v in scores.items()}, "seconds": round(result.train_seconds, 2)})
             last_metric = f", val {config.metric} {value:.4f}"
             progress.set_postfix_str(f"loss {running / max(count, 1):.4f}{last_metric}")
@@ -201,4 +238,7 @@ def fit(
         progress.close()
     if best_state is not None:
         accelerator.unwrap_model(model).load_state_dict(best_state)
+    if processes > 1 and not result.interrupted:
+        seen = accelerator.reduce(torch.tensor([result.examples_seen, result.tokens_seen], dtype=torch.int64), "sum")
+        result.examples_seen, result.tokens_seen = int(seen[0]), int(seen[1])
     return result
