@@ -9,7 +9,7 @@ import sys
 from headstart.cli.args import apply_config_file
 from headstart.errors import HeadstartError
 
-COMMAND_MODULES = ("train", "predict", "evaluate", "models", "merge", "audit_data", "audit_bias", "report", "adapt", "compress", "serve", "package", "pretrain", "diagnose")
+COMMAND_MODULES = ("train", "predict", "evaluate", "models", "merge", "audit_data", "audit_bias", "report", "adapt", "compress", "serve", "package", "pretrain", "diagnose", "curve", "generate", "prompt")
 """Each module under headstart.cli has register(subparsers) and sets a handler."""
 
 
