@@ -26,6 +26,9 @@ RUN_FILES = {
     "train.log",
     "confusion_matrix_validation.png",
     "confusion_matrix_test.png",
+    "audit.json",
+    "suspects.csv",
+    "report.html",
 }
 
 

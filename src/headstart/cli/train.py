@@ -28,14 +28,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Fine-tune a pre-trained encoder into a text classifier. Without DATA, trains the default model on a bundled "
         "sample of BANKING77 (customer-support intents, CC BY 4.0) and reports held-out accuracy.",
     )
-    parser.add_argument("data", nargs="?", help="training file: .csv, .tsv, .jsonl or .parquet with a text and a label column")
+    parser.add_argument("data", nargs="?", help="training file: .csv, .tsv, .jsonl or .parquet with a text and a label column (sentence pairs: two text columns)")
     parser.add_argument("--config", metavar="FILE", help="YAML file setting any of these options (flags given here win)")
     parser.add_argument("--base", default=DEFAULT_BASE, help=f"catalog name (see 'headstart models') or local model folder [default: {DEFAULT_BASE}]")
     parser.add_argument("--allow-download", action="store_true", help="allow --base to be a Hugging Face hub id that is downloaded (off by default)")
     parser.add_argument("--output", "-o", metavar="DIR", help="run directory to write [default: runs/NAME-METHOD-TIMESTAMP]")
     parser.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
     parser.add_argument("--task", choices=TASK_CHOICES, default="auto", help="what to learn: text classification, sentence 'pairs', 'tokens' (NER) or 'text2text' generation [default: auto = from the data file's shape]")
-    add_dataclass_arguments(parser, DataSpec, skip=("train",))
+    add_dataclass_arguments(parser, DataSpec, skip=("train", "pair_mode"))
     add_dataclass_arguments(parser, TrainConfig)
     for module in TASK_MODULES.values():
         importlib.import_module(module).add_arguments(parser)
@@ -58,12 +58,18 @@ def run(args: argparse.Namespace) -> int:
         task = detect_task(args.data, args.encoding)
     if task in TASK_MODULES:
         return int(importlib.import_module(TASK_MODULES[task]).run(args) or 0)
+    if task == "pairs" and args.data is None:
+        from headstart.errors import ConfigError
+
+        raise ConfigError("--task pairs needs a data file with two text columns and a label, e.g. headstart train pairs.tsv --task pairs (the bundled demo is single-text).")
     config = build_dataclass(TrainConfig, args)
     if args.data is None:
         spec = demo_spec(args)
         print(f"No data file given: training '{args.base}' on the {DEMO}.", file=sys.stderr)
     else:
         args.train = args.data
+        # From the user's --task, not the detected one: auto-detection leaves pairs to the data loader.
+        args.pair_mode = {"pairs": "required", "classification": "off"}.get(args.task, "auto")
         spec = build_dataclass(DataSpec, args)
     summary = train_run(spec, args.base, config, args.output, args.overwrite, args.allow_download, log=lambda m: tqdm.write(m, file=sys.stderr))
     held_out = "test" if "test" in summary.metrics else "validation"
@@ -72,7 +78,8 @@ def run(args: argparse.Namespace) -> int:
         spread = summary.metrics["seeds"]["summary"][held_out]["accuracy"]
         print(f"{held_out} accuracy over {len(summary.metrics['seeds']['runs'])} seeds: {spread['mean']:.4f} ± {spread['std']:.4f} (min {spread['min']:.4f}, max {spread['max']:.4f}); kept seed {summary.metrics['seeds']['kept_seed']}")
     print(f"time: {summary.seconds:.0f} s in total")
-    print(f"model: {summary.path}  (try: headstart predict {summary.path} \"some text\")")
+    example = '"first text" --pair "second text"' if summary.pairs else '"some text"'
+    print(f"model: {summary.path}  (try: headstart predict {summary.path} {example})")
     if summary.interrupted:
         print("note: training was interrupted; the saved model is the best one reached before that.")
     return 0

@@ -44,6 +44,9 @@ def run_record(run_name: str, base: ResolvedBase, spec: DataSpec, data: Classifi
             **dataclasses.asdict(spec),
             "name": Path(spec.train).parent.name or Path(spec.train).stem,
             "validation_from_train": data.validation_from_train,
+            # The columns actually read (detected or given): predict and eval of a pair run need both texts.
+            "text_column": data.train.text_column or spec.text_column,
+            "text_pair_column": data.text_pair_column,
         },
         "train": train,
         "labels": trained.label_names,
@@ -61,8 +64,14 @@ def run_record(run_name: str, base: ResolvedBase, spec: DataSpec, data: Classifi
 
 def write_run(output: Path, record: dict[str, Any], trained: TrainedClassifier, data: ClassificationData, log_lines: list[str], overwrite: bool = False) -> Path:
     """Write everything into ``output`` atomically and return it."""
+    from headstart.report.documents import write_train_documents
+
     metrics = dict(trained.metrics)
     metrics["history"] = trained.loop.history
+    if "validation" in trained.eval_logits and not data.multi_label:
+        metrics["calibration"] = {"validation": validation_reliability(trained, data)}
+    counts = {name: label_counts(split.labels) for name, split in data.splits().items()}
+    record["data"]["label_counts"] = counts
     with StagedDirectory(output, overwrite) as stage:
         trained.model.save_pretrained(stage, safe_serialization=True)
         trained.tokenizer.save_pretrained(stage)
@@ -72,8 +81,19 @@ def write_run(output: Path, record: dict[str, Any], trained: TrainedClassifier, 
             plot_confusion_matrix(scores["confusion_matrix"], trained.label_names, stage / f"confusion_matrix_{split}.png", f"{record['run_name']}: {split}")
         atomic_write_json(stage / "metrics.json", metrics)
         atomic_write_text(stage / "train.log", "\n".join(log_lines) + "\n")
-        counts = {name: label_counts(split.labels) for name, split in data.splits().items()}
-        atomic_write_text(stage / "README.md", render_card(record, trained.metrics, counts))
+        # The cheap data checks and report.html, so the card can link them.
+        extras = write_train_documents(stage, output, record, metrics, trained, data)
+        atomic_write_text(stage / "README.md", render_card(record, metrics, counts, extras))
         # Written last: its presence marks the run as complete.
         atomic_write_text(stage / RUN_MARKER, yaml.safe_dump(record, sort_keys=False, allow_unicode=True))
     return output
+
+
+def validation_reliability(trained: TrainedClassifier, data: ClassificationData) -> dict[str, Any]:
+    """Reliability bins and ECE of the kept model on the validation split, as stored in metrics.json."""
+    from headstart.report.calibration import reliability, reliability_to_dict
+    from headstart.tasks.classification import split_targets
+    from headstart.tasks.inference import softmax
+
+    targets = split_targets(data.validation, trained.label_names, False, data.label_separator)
+    return reliability_to_dict(reliability(softmax(trained.eval_logits["validation"]), targets))
