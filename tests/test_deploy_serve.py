@@ -138,26 +138,64 @@ def test_invalid_options_are_refused():
         ServeOptions(max_texts=0, token="short").validate()
 
 
-@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="Debian chromium not installed")
-def test_page_in_a_headless_browser(predictor):  # pragma: no cover - needs chromium and playwright
-    playwright = pytest.importorskip("playwright.sync_api")
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Selenium through the system chromedriver (no download)."""
+    if not Path(CHROMEDRIVER).exists() or not (shutil.which("chromium") or Path("/usr/bin/chromium").exists()):
+        pytest.skip("needs Debian chromium and chromium-driver (apt-get install chromium chromium-driver)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.service import Service
+
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for flag in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.set_page_load_timeout(60)
+    yield driver
+    driver.quit()
+
+
+def _serving(app):
+    import socket
     import threading
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn.Config(create_app(predictor), host="127.0.0.1", port=8765, log_level="error"))
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
+    while not server.started:
+        thread.join(0.05)
+    return server, thread, f"http://127.0.0.1:{port}/"
+
+
+def test_page_in_a_headless_browser_types_submits_and_shows_the_label(browser, predictor):
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    server, thread, url = _serving(create_app(predictor, ServeOptions(token=TOKEN)))
     try:
-        with playwright.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium")
-            page = browser.new_page()
-            page.goto("http://127.0.0.1:8765/")
-            page.fill("#text", TEXTS[0])
-            page.click("#predict")
-            page.wait_for_selector(".prediction")
-            assert page.inner_text(".prediction").startswith(predict_texts(predictor, [TEXTS[0]])[0]["label"])
-            browser.close()
+        browser.get(url)
+        wait = WebDriverWait(browser, 60)
+        browser.find_element(By.ID, "text").send_keys(TEXTS[1])
+        browser.find_element(By.ID, "token").send_keys("wrong-token-123")
+        browser.find_element(By.ID, "predict").click()
+        error = wait.until(lambda d: d.find_element(By.ID, "error").text.strip() or None)
+        assert "token is wrong" in error  # the 403's detail is shown to the user
+        browser.find_element(By.ID, "token").clear()
+        browser.find_element(By.ID, "token").send_keys(TOKEN)
+        browser.find_element(By.ID, "predict").click()
+        shown = wait.until(expected_conditions.visibility_of_element_located((By.CSS_SELECTOR, ".prediction"))).text
+        expected = predict_texts(predictor, [TEXTS[1]])[0]
+        assert shown.startswith(f"{expected['label']} ({expected['score']:.3f})")
     finally:
         server.should_exit = True
-        thread.join(5)
+        thread.join(10)

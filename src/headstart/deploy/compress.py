@@ -58,7 +58,7 @@ class CompressOptions:
     def validate(self) -> None:
         errors = []
         if not self.formats():
-            errors.append("choose at least one format: --int8, --onnx or --onnx-int8 (several may be given).")
+            errors.append("choose at least one format: --int8, --onnx or --onnx-int8 (several may be given), or a student with --distill-to BASE.")
         if self.output and len(self.formats()) > 1:
             errors.append(f"--output names one folder but {len(self.formats())} formats were asked for; drop --output (each goes to RUN_DIR-FORMAT) or give one format.")
         if self.batch_size < 1:
@@ -142,6 +142,8 @@ def compress_run(run_dir: str | Path, options: CompressOptions, log: Callable[[s
     if taken and not options.overwrite:
         raise ConfigError(f"output folder {' and '.join(taken)} already exists; pass --overwrite to replace it, or --output to choose another (one format at a time).")
     labels: list[int] | None = None
+    if options.eval_data and (source.record.get("data") or {}).get("text_pair_column"):
+        raise ConfigError(f"{run_dir} classifies sentence pairs; compress does not measure pair accuracy yet (it reads one text column). Omit --eval-data, then check a compressed run with 'headstart eval COMPRESSED_RUN FILE'.")
     if options.eval_data:
         from headstart.api import read_labeled_texts
 

@@ -1,6 +1,7 @@
 """``serve``: a run behind an HTTP API (FastAPI) with dynamic batching, limits, a token and a web page.
 
-Endpoints: ``POST /predict`` (``{"text": ...}`` or ``{"texts": [...]}``), ``GET /health``,
+Endpoints: ``POST /predict`` (``{"text": ...}`` or ``{"texts": [...]}``; a sentence-pair run also takes
+``"text_pair"`` / ``"text_pairs"``), ``GET /health``,
 ``GET /info`` (labels, format, card metadata, limits), ``GET /report`` (the model card),
 ``GET /`` (web page), ``/docs`` and ``/openapi.json``. Every refusal is a 4xx whose
 ``detail`` names the limit and the option that sets it.
@@ -15,6 +16,7 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from headstart.data.pairs import recorded_columns
 from headstart.deploy.backends import Predictor
 from headstart.deploy.microbatch import MicroBatcher
 from headstart.deploy.page import render_page
@@ -131,16 +133,28 @@ def create_app(predictor: Predictor, options: ServeOptions | None = None) -> Any
     from pydantic import BaseModel, Field
 
     from headstart.api import predict_texts
+    from headstart.api_tokens import entity_predictions
 
     options = options or ServeOptions()
     options.validate()
-    batcher = MicroBatcher(lambda texts: predict_texts(predictor, texts, options.max_batch_texts), options.max_batch_texts, options.batch_wait_ms)
+    pair_run = bool(recorded_columns(predictor.record)[1])
+    token_run = predictor.record.get("task") == "token-classification"
+    # A pair run batches (text, text_pair) tuples; the batcher does not look inside its items.
+    batcher = MicroBatcher(
+        (lambda texts: entity_predictions(predictor, texts, options.max_batch_texts)) if token_run
+        else (lambda items: predict_texts(predictor, [a for a, _ in items], options.max_batch_texts, [b for _, b in items])) if pair_run
+        else (lambda texts: predict_texts(predictor, texts, options.max_batch_texts)),
+        options.max_batch_texts,
+        options.batch_wait_ms,
+    )
     metadata = _card_metadata(predictor)
     page = render_page(metadata["run_name"], predictor.label_names, predictor.format, options.token is not None)
 
     class PredictRequest(BaseModel):
         text: str | None = Field(None, description="One text to classify.")
         texts: list[str] | None = Field(None, description=f"Several texts (at most {options.max_texts}).")
+        text_pair: str | None = Field(None, description="Second text of the pair (sentence-pair runs only).")
+        text_pairs: list[str] | None = Field(None, description="Second texts, one per entry of 'texts' (sentence-pair runs only).")
 
     class Prediction(BaseModel):
         label: str
@@ -149,6 +163,22 @@ def create_app(predictor: Predictor, options: ServeOptions | None = None) -> Any
 
     class PredictResponse(BaseModel):
         predictions: list[Prediction]
+        model: str
+
+    class Entity(BaseModel):
+        start: int
+        end: int
+        label: str
+        text: str
+        score: float
+
+    class EntityPrediction(BaseModel):
+        entities: list[Entity]
+
+    class EntityResponse(BaseModel):
+        """Token-classification (NER) runs: character spans per text."""
+
+        predictions: list[EntityPrediction]
         model: str
 
     def check_token(request: Request) -> None:
@@ -197,7 +227,7 @@ def create_app(predictor: Predictor, options: ServeOptions | None = None) -> Any
             raise HTTPException(404, "this run has no README.md model card.")
         return card.read_text(encoding="utf-8")
 
-    @app.post("/predict", response_model=PredictResponse, dependencies=[Depends(check_token)])
+    @app.post("/predict", response_model=EntityResponse if token_run else PredictResponse, dependencies=[Depends(check_token)])
     async def predict(body: PredictRequest) -> dict[str, Any]:
         if (body.text is None) == (body.texts is None):
             raise HTTPException(422, "give exactly one of 'text' (a string) or 'texts' (a list of strings).")
@@ -211,7 +241,19 @@ def create_app(predictor: Predictor, options: ServeOptions | None = None) -> Any
                 raise HTTPException(422, f"text {i} is empty; every text needs at least one non-space character.")
             if len(text) > options.max_text_chars:
                 raise HTTPException(413, f"text {i} has {len(text)} characters; the limit is {options.max_text_chars} (--max-text-chars).")
-        return {"predictions": await batcher.submit(texts), "model": metadata["run_name"]}
+        if not pair_run:
+            if body.text_pair is not None or body.text_pairs is not None:
+                raise HTTPException(422, "this model classifies single texts; 'text_pair'/'text_pairs' are for sentence-pair models.")
+            return {"predictions": await batcher.submit(texts), "model": metadata["run_name"]}
+        seconds = [body.text_pair] if body.text is not None else body.text_pairs
+        if seconds is None or seconds[0] is None or len(seconds) != len(texts):
+            raise HTTPException(422, "this model classifies sentence pairs: send {\"text\": ..., \"text_pair\": ...} or {\"texts\": [...], \"text_pairs\": [...]} of the same length.")
+        for i, second in enumerate(seconds):
+            if not second.strip():
+                raise HTTPException(422, f"text_pair {i} is empty; every second text needs at least one non-space character.")
+            if len(second) > options.max_text_chars:
+                raise HTTPException(413, f"text_pair {i} has {len(second)} characters; the limit is {options.max_text_chars} (--max-text-chars).")
+        return {"predictions": await batcher.submit(list(zip(texts, seconds))), "model": metadata["run_name"]}
 
     return app
 
