@@ -26,7 +26,7 @@ from headstart.models.loading import load_tokenizer
 from headstart.models.tagger import build_tagger
 from headstart.tasks.classification import pad_id
 from headstart.tasks.inference import softmax
-from headstart.training.batching import length_grouped_batches, sorted_batches
+from headstart.training.batching import Collator, Encoded, length_grouped_batches, sorted_batches
 from headstart.training.config import TrainConfig
 from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
 from headstart.training.precision import resolve_precision
@@ -83,25 +83,19 @@ def align_labels(word_ids: list[int | None], tag_ids: list[int], tag_names: list
 
 
 class TokenCollator:
-    """Pads a batch of word pieces; padded label positions are ignored by the loss."""
+    """Pads a batch of word pieces (the shared :class:`Collator`); padded label positions are ignored by the loss."""
 
     def __init__(self, data: WordPieces, pad_token_id: int):
         self.data = data
-        self.pad_token_id = pad_token_id
+        self.pad = Collator(Encoded(data.input_ids), pad_token_id)
 
     def __call__(self, indices: list[int]) -> dict[str, torch.Tensor]:
-        rows = [self.data.input_ids[i] for i in indices]
-        width = max(len(r) for r in rows)
-        input_ids = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
-        attention = torch.zeros((len(rows), width), dtype=torch.long)
-        labels = torch.full((len(rows), width), IGNORE, dtype=torch.long)
-        for n, i in enumerate(indices):
-            input_ids[n, : len(rows[n])] = torch.tensor(rows[n], dtype=torch.long)
-            attention[n, : len(rows[n])] = 1
-            if self.data.labels is not None:
-                labels[n, : len(rows[n])] = torch.tensor(self.data.labels[i], dtype=torch.long)
-        batch = {"input_ids": input_ids, "attention_mask": attention}
+        batch = self.pad(indices)
         if self.data.labels is not None:
+            labels = torch.full_like(batch["input_ids"], IGNORE)
+            for n, i in enumerate(indices):
+                row = self.data.labels[i]
+                labels[n, : len(row)] = torch.tensor(row, dtype=torch.long)
             batch["labels"] = labels
         return batch
 
