@@ -19,9 +19,9 @@ from headstart.models.classifier import build_classifier, count_parameters, para
 from headstart.models.loading import load_tokenizer
 from headstart.models.lora import apply_lora
 from headstart.tasks.inference import encode_texts, predict_logits
-from headstart.training.batching import Collator, length_grouped_batches
+from headstart.training.batching import Collator
 from headstart.training.config import TrainConfig
-from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
+from headstart.training.loop import LoopResult, fit, length_grouped_epochs, loop_config, make_accelerator
 from headstart.training.precision import resolve_precision
 
 
@@ -128,8 +128,7 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
     mixed_precision = resolve_precision(config.precision)
     accelerator = make_accelerator(mixed_precision)
-    lengths = train_enc.lengths()
-    batches = EpochBatches(lambda epoch: length_grouped_batches(lengths, config.batch_size, config.seed + epoch))
+    batches = length_grouped_epochs(train_enc.lengths(), config.batch_size, config.seed)
 
     def evaluate(current: nn.Module) -> dict[str, float]:
         logits = predict_logits(current, val_enc, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
@@ -144,7 +143,7 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
         step=weighted_classification_step(balanced_weights(train_enc.labels, len(data.label_names))) if config.class_weights == "balanced" else classification_step,
         evaluate=evaluate,
         param_groups=groups,
-        config=LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, config.metric, mixed_precision, config.schedule),
+        config=loop_config(config, config.metric, mixed_precision),
         accelerator=accelerator,
         log=log,
     )

@@ -17,9 +17,8 @@ from headstart.models.classifier import count_parameters
 from headstart.models.generator import DECODER, apply_generation_lora, generator_kind, load_generator
 from headstart.models.loading import load_tokenizer
 from headstart.tasks.generation import GenerationOptions, PairCollator, encode_pairs, generate_texts, generation_step, mean_loss, render_prompts, template_text
-from headstart.training.batching import length_grouped_batches
 from headstart.training.config import TrainConfig
-from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
+from headstart.training.loop import LoopResult, fit, length_grouped_epochs, loop_config, make_accelerator
 from headstart.training.precision import resolve_precision
 
 GENERATION_METHODS = ("full", "lora")
@@ -104,8 +103,7 @@ def train_text2text(data: Text2TextData, base: ResolvedBase, config: TrainConfig
     log(f"{kind} {config.method}: training {trainable:,} of {total:,} parameters")
     mixed_precision = resolve_precision(config.precision)
     accelerator = make_accelerator(mixed_precision)
-    lengths = encoded["train"].lengths()
-    batches = EpochBatches(lambda epoch: length_grouped_batches(lengths, config.batch_size, config.seed + epoch))
+    batches = length_grouped_epochs(encoded["train"].lengths(), config.batch_size, config.seed)
     trained = TrainedGenerator(model, tokenizer, kind, template, options.resolved_stop(kind), LoopResult(), mixed_precision, trainable, total, truncated)
 
     def evaluate(current: nn.Module) -> dict[str, float]:
@@ -124,7 +122,7 @@ def train_text2text(data: Text2TextData, base: ResolvedBase, config: TrainConfig
         step=generation_step,
         evaluate=evaluate,
         param_groups=decay_groups(model, config.resolved_learning_rate(), config.weight_decay),
-        config=LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, "rougeL" if options.select_by == "rougeL" else "neg_loss", mixed_precision, config.schedule),
+        config=loop_config(config, "rougeL" if options.select_by == "rougeL" else "neg_loss", mixed_precision),
         accelerator=accelerator,
         log=log,
     )

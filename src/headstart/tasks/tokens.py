@@ -26,9 +26,9 @@ from headstart.models.loading import load_tokenizer
 from headstart.models.tagger import build_tagger
 from headstart.tasks.classification import pad_id
 from headstart.tasks.inference import softmax
-from headstart.training.batching import Collator, Encoded, length_grouped_batches, sorted_batches
+from headstart.training.batching import Collator, Encoded, sorted_batches
 from headstart.training.config import TrainConfig
-from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
+from headstart.training.loop import LoopResult, fit, length_grouped_epochs, loop_config, make_accelerator
 from headstart.training.precision import resolve_precision
 
 IGNORE = -100
@@ -230,8 +230,7 @@ def train_tagger(data: TokenData, base: ResolvedBase, config: TrainConfig, optio
     log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
     mixed_precision = resolve_precision(config.precision)
     accelerator = make_accelerator(mixed_precision)
-    lengths = train_enc.lengths()
-    batches = EpochBatches(lambda epoch: length_grouped_batches(lengths, config.batch_size, config.seed + epoch))
+    batches = length_grouped_epochs(train_enc.lengths(), config.batch_size, config.seed)
 
     def evaluate(current: nn.Module) -> dict[str, float]:
         scores = evaluate_sentences(current, tokenizer, data.validation, config, mixed_precision)
@@ -245,7 +244,7 @@ def train_tagger(data: TokenData, base: ResolvedBase, config: TrainConfig, optio
         step=token_step,
         evaluate=evaluate,
         param_groups=groups,
-        config=LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, SELECTION_METRIC, mixed_precision, config.schedule),
+        config=loop_config(config, SELECTION_METRIC, mixed_precision),
         accelerator=accelerator,
         log=log,
     )

@@ -22,6 +22,7 @@ from torch import nn
 from torch.utils.data import DataLoader
 from tqdm.auto import tqdm
 
+from headstart.training.batching import length_grouped_batches
 from headstart.training.schedules import make_scheduler
 
 StepFn = Callable[[nn.Module, dict[str, torch.Tensor]], torch.Tensor]
@@ -95,6 +96,16 @@ class EpochBatches:
 
     def __len__(self) -> int:
         return self._count
+
+
+def length_grouped_epochs(lengths: list[int], batch_size: int, seed: int) -> EpochBatches:
+    """Batches of similar-length examples, reshuffled each epoch (seed + epoch): the training order of every task."""
+    return EpochBatches(lambda epoch: length_grouped_batches(lengths, batch_size, seed + epoch))
+
+
+def loop_config(config, metric: str, mixed_precision: str) -> LoopConfig:
+    """The loop settings of a ``TrainConfig`` (epochs, warmup, clipping, patience, schedule), selecting on ``metric``."""
+    return LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, metric, mixed_precision, config.schedule)
 
 
 class ProcessSplitBatches:
