@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import sys
 from pathlib import Path
@@ -24,7 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def add_generation_file_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--file", metavar="PATH", help="file of inputs (.csv, .tsv, .jsonl, .parquet)")
-    parser.add_argument("--out", metavar="PATH", help="with --file: JSONL to write (each input row plus 'generated'); default: stdout")
+    parser.add_argument("--out", metavar="PATH", help="with --file: file to write, by its suffix: .csv (the input columns plus 'generated') or .jsonl (each input row plus 'generated'), written atomically; default: JSON lines on stdout")
     parser.add_argument("--text-column", metavar="NAME", help="input column of --file [default: detected]")
     parser.add_argument("--encoding", default="utf-8", help="encoding of --file [default: utf-8]")
     parser.add_argument("--max-new-tokens", type=int, metavar="N", help="most tokens generated per input [default: the run's]")
@@ -66,9 +67,25 @@ def _input_column(table, wanted: str | None) -> str:
     return pick_column(table, wanted, INPUT_NAMES, "input", "--text-column")
 
 
+OUTPUT_FORMATS = {".csv": "csv", ".jsonl": "jsonl"}
+"""--out suffixes of a text-to-text run. Not TSV: generated text holds tabs and newlines that TSV cannot quote."""
+
+
+def output_format(out: str) -> str:
+    """'csv' or 'jsonl' from the suffix of ``--out``; any other suffix is refused before the model loads."""
+    suffix = Path(out).suffix.lower()
+    if suffix not in OUTPUT_FORMATS:
+        raise ConfigError(
+            f"--out {out}: a text-to-text run writes .csv (the input columns plus 'generated') or .jsonl (each input row plus 'generated'); "
+            f"got {suffix or 'no suffix'!r}. Name the file with one of those suffixes."
+        )
+    return OUTPUT_FORMATS[suffix]
+
+
 def run(args: argparse.Namespace) -> int:
     from headstart.api_generation import generate_from_run
     from headstart.data.readers import read_table
+    from headstart.deploy.stream import RowWriter
     from headstart.runs.atomic import atomic_write_text
     from headstart.runs.generation_run import load_generation_run
 
@@ -80,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
     max_new_tokens = getattr(args, "max_new_tokens", None)  # absent when 'predict' hands a run over
     if args.batch_size < 1 or (max_new_tokens is not None and max_new_tokens < 1):
         raise ConfigError("--batch-size and --max-new-tokens must be at least 1.")
+    out_format = output_format(args.out) if args.file and args.out else "jsonl"
     loaded = load_generation_run(args.run_dir)
     if texts:
         for text, output in zip(texts, generate_from_run(loaded, texts, max_new_tokens, args.batch_size)):
@@ -89,10 +107,12 @@ def run(args: argparse.Namespace) -> int:
     column = _input_column(table, args.text_column)
     inputs = ["" if row.get(column) is None else str(row.get(column)) for row in table.rows]
     outputs = generate_from_run(loaded, inputs, max_new_tokens, args.batch_size)
-    lines = "".join(json.dumps({**row, "generated": output}, ensure_ascii=False, default=str) + "\n" for row, output in zip(table.rows, outputs))
+    columns = table.columns + [c for c in ["generated"] if c not in table.columns]
+    buffer = io.StringIO()
+    RowWriter(buffer, columns, out_format).write([{**row, "generated": output} for row, output in zip(table.rows, outputs)])
     if args.out:
-        atomic_write_text(Path(args.out), lines)
-        print(f"wrote {len(outputs)} generations to {args.out}", file=sys.stderr)
+        atomic_write_text(Path(args.out), buffer.getvalue())
+        print(f"wrote {len(outputs)} generations to {args.out} ({out_format.upper()})", file=sys.stderr)
     else:
-        sys.stdout.write(lines)
+        sys.stdout.write(buffer.getvalue())
     return 0

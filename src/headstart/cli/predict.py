@@ -17,7 +17,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("texts", nargs="*", help="texts to classify")
     parser.add_argument("--pair", action="append", metavar="TEXT", help="second text of a sentence pair, once per text (runs trained on pairs)")
     parser.add_argument("--file", metavar="PATH", help="file of texts (.csv, .tsv, .jsonl, .parquet)")
-    parser.add_argument("--out", metavar="PATH", help="with --file: file to write (input columns + predicted_label, score, prob_LABEL): .csv, .tsv or .jsonl by its suffix, written atomically; default: stdout")
+    parser.add_argument("--out", metavar="PATH", help="with --file: file to write, atomically; default: stdout. Classification runs: the input columns + predicted_label, score, prob_LABEL, as JSON lines for .jsonl, TSV for .tsv, else CSV. Text-to-text runs: the input columns + 'generated', as .csv or .jsonl (other suffixes are refused). Token (NER) runs: JSON lines of entity spans, whatever the suffix")
     parser.add_argument("--text-column", metavar="NAME", help="text column of --file [default: detected]")
     parser.add_argument("--text-pair-column", metavar="NAME", help="second-text column of --file, for a sentence-pair run [default: the run's, or detected]")
     parser.add_argument("--encoding", default="utf-8", help="encoding of --file [default: utf-8]")
