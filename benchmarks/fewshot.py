@@ -14,6 +14,18 @@ so an interrupted benchmark keeps what finished.
 SetFit runs as its README and paper set it up (``num_iterations=20``: 40 pairs per
 example, batch 16, one epoch, body learning rate 2e-5, logistic-regression head);
 ``--setfit-max-steps`` caps its pair steps for the largest settings (recorded).
+
+headstart's optional stages run as a third engine, ``headstart-plus`` (not in the
+default ``--engines``), beside plain ``headstart`` on the same samples:
+``--end-to-end N`` (encoder + head fine-tuned with cross-entropy after the head, kept
+only if validation improves) and ``--unlabeled-per-class N`` (self-training on
+N x classes texts drawn at random from the dataset's training pool, minus the labeled
+sample and the test sample). Both select on validation, which by default is the
+training sample itself (SetFit holds nothing out): there a perfect training fit leaves
+nothing to improve, so ``--validation-per-class N`` gives headstart-plus N extra
+labeled examples per class for validation only (recorded; the other engines do not get them).
+
+    python benchmarks/fewshot.py --datasets sst2 --sizes 8 --engines headstart headstart-plus --end-to-end 2 --validation-per-class 8 --out bench-out/fewshot-e2e.json
 """
 
 from __future__ import annotations
@@ -84,23 +96,46 @@ def sample_per_class(rows: list[tuple[str, str]], per_class: int, seed: int) -> 
     return picked
 
 
-def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
+def extra_samples(pool: list[tuple[str, str]], train: list[tuple[str, str]], test: list[tuple[str, str]], n_classes: int, seed: int, args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[str]]:
+    """(validation rows, unlabeled texts) from the pool minus the labeled sample and the test sample; empty unless asked for."""
+    taken = {t.strip().lower() for t, _ in train + test}
+    rest = [row for row in pool if row[0].strip().lower() not in taken]
+    validation = sample_per_class(rest, args.validation_per_class, seed + 1000) if args.validation_per_class else []
+    taken |= {t.strip().lower() for t, _ in validation}
+    rest = [row for row in rest if row[0].strip().lower() not in taken]
+    # Drawn at random, not per class: a real unlabeled pool comes without labels to balance it by.
+    unlabeled = [t for t, _ in random.Random(seed + 2000).sample(rest, min(len(rest), args.unlabeled_per_class * n_classes))] if args.unlabeled_per_class else []
+    return validation, unlabeled
+
+
+def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace, plus: bool = False) -> dict:
     from headstart.catalog.resolve import resolve_base
     from headstart.data.classification import ClassificationData, LabeledTexts
+    from headstart.data.unlabeled import UnlabeledTexts
     from headstart.tasks.classification import evaluate_split, train_classifier
     from headstart.training.config import TrainConfig
 
     split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
-    # SetFit holds nothing out, so neither does headstart here: validation is the training sample
-    # (the contrastive method trains a fixed budget and does not select on it).
-    data = ClassificationData(split, split.subset(list(range(len(split))), "validation"), None, labels)
-    config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=args.passes)
+    validation_rows, unlabeled = extra_samples(args.pool, train, test, len(labels), seed, args) if plus else ([], [])
+    if validation_rows:
+        validation = LabeledTexts([t for t, _ in validation_rows], [l for _, l in validation_rows], [f"validation:{i}" for i in range(len(validation_rows))], "validation")
+    else:
+        # SetFit holds nothing out, so neither does headstart here: validation is the training sample
+        # (the contrastive method trains a fixed budget and does not select on it).
+        validation = split.subset(list(range(len(split))), "validation")
+    data = ClassificationData(split, validation, None, labels)
+    if unlabeled:
+        data.unlabeled = UnlabeledTexts(f"{len(unlabeled)} texts of the training pool", unlabeled, len(unlabeled))
+    config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=args.passes, contrastive_end_to_end=args.end_to_end if plus else 0)
     start = time.perf_counter()
     trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda m: None)
     seconds = time.perf_counter() - start
     test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
     metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
-    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds}
+    result = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds}
+    if trained.stages:
+        result["stages"] = trained.stages
+    return result
 
 
 def run_setfit(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
@@ -144,8 +179,12 @@ def main() -> int:
     parser.add_argument("--setfit-max-steps", type=int, default=0, help="cap on SetFit's pair steps (0 = none)")
     parser.add_argument("--engines", nargs="+", default=["headstart", "setfit"])
     parser.add_argument("--threads", type=int, default=1, help="torch threads for both engines")
+    parser.add_argument("--end-to-end", type=int, default=0, help="headstart-plus: --contrastive-end-to-end epochs (default 0: off)")
+    parser.add_argument("--unlabeled-per-class", type=int, default=0, help="headstart-plus: self-training on N x classes unlabeled texts drawn at random from the training pool (default 0: off)")
+    parser.add_argument("--validation-per-class", type=int, default=0, help="headstart-plus: extra labeled validation examples per class (default 0: validate on the training sample)")
     parser.add_argument("--out", default="bench-out/fewshot.json")
     args = parser.parse_args()
+    headstart_options = {"end_to_end": args.end_to_end, "unlabeled_per_class": args.unlabeled_per_class, "validation_per_class": args.validation_per_class}
     import torch
 
     # One thread each: on a shared, oversubscribed CPU two spinning threads ran ~7x slower than one.
@@ -155,9 +194,14 @@ def main() -> int:
     report = {"command": " ".join(sys.argv), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": {"cpu_count": os.cpu_count(), "threads": torch.get_num_threads()}, "settings": {}}
     if out.exists():
         report = json.loads(out.read_text())
-    runners = {"headstart": run_headstart, "setfit": run_setfit}
+        previous = report.get("headstart_options", dict.fromkeys(headstart_options, 0))  # files from before these options: defaults
+        if previous != headstart_options:
+            raise SystemExit(f"{out} holds runs with other headstart options ({previous}); pass another --out.")
+    report["headstart_options"] = headstart_options
+    runners = {"headstart": run_headstart, "headstart-plus": lambda *a: run_headstart(*a, plus=True), "setfit": run_setfit}
     for dataset, size in [pair for pair in COST_ORDER if pair[0] in args.datasets and pair[1] in args.sizes]:
         pool, test = load_dataset(dataset)
+        args.pool = pool
         test = random.Random(0).sample(test, min(args.test_size, len(test)))
         labels = sorted({l for _, l in pool})
         key = f"{dataset}/{size}"
@@ -177,11 +221,14 @@ def main() -> int:
                 if all(entry["runs"].get(e) for e in ("headstart", "setfit")):
                     hs, sf = entry["summary"]["headstart"], entry["summary"]["setfit"]
                     entry["ratios"] = {"accuracy_diff": hs["accuracy"]["mean"] - sf["accuracy"]["mean"], "time_ratio_setfit_over_headstart": sf["train_seconds"]["mean"] / hs["train_seconds"]["mean"]}
+                if all(entry["runs"].get(e) for e in ("headstart", "headstart-plus")):
+                    hs, plus = entry["summary"]["headstart"], entry["summary"]["headstart-plus"]
+                    entry["plus_ratios"] = {"accuracy_diff_plus_minus_headstart": plus["accuracy"]["mean"] - hs["accuracy"]["mean"], "time_ratio_plus_over_headstart": plus["train_seconds"]["mean"] / hs["train_seconds"]["mean"]}
                 out.write_text(json.dumps(report, indent=2))
-    print(f"\n{'setting':<16}{'engine':<11}{'accuracy':>18}{'train s':>16}")
+    print(f"\n{'setting':<16}{'engine':<15}{'accuracy':>18}{'train s':>16}")
     for key, entry in report["settings"].items():
         for engine, summary in entry.get("summary", {}).items():
-            print(f"{key:<16}{engine:<11}{summary['accuracy']['mean']:>10.4f} ± {summary['accuracy']['std']:.4f}{summary['train_seconds']['mean']:>10.1f} ± {summary['train_seconds']['std']:.1f}  (n={len(entry['runs'][engine])})")
+            print(f"{key:<16}{engine:<15}{summary['accuracy']['mean']:>10.4f} ± {summary['accuracy']['std']:.4f}{summary['train_seconds']['mean']:>10.1f} ± {summary['train_seconds']['std']:.1f}  (n={len(entry['runs'][engine])})")
     print(f"written to {out}")
     return 0
 

@@ -116,3 +116,16 @@ def test_pretrain_on_two_processes_shares_one_tokenizer(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["corpus.txt", "scratch"]  # checkpoint and shared tokenizer folders removed
     record = yaml.safe_load((out / "headstart-base.yaml").read_text())
     assert record["architecture"] == "BertForPreTraining" and record["heldout"]["masked_tokens"] > 0
+
+
+def test_gradual_unfreezing_keeps_two_processes_in_sync(tiny_base, tmp_path):
+    """Layer groups are frozen only after accelerate wraps the model in DDP: frozen earlier, DDP would never
+    all-reduce their gradients once they join, and the processes' copies of layers 1 and 0 would drift apart."""
+    from unfreeze_support import train_rank
+
+    torch.multiprocessing.spawn(train_rank, args=(free_port(), str(tiny_base), str(tmp_path)), nprocs=2)
+    first, second = (load_file(str(tmp_path / f"rank{r}.safetensors")) for r in (0, 1))
+    assert [k for k in first if not torch.equal(first[k], second[k])] == []
+    start = load_file(str(tiny_base / "model.safetensors"))
+    assert not torch.equal(start["encoder.layer.0.output.dense.weight"], first["bert.encoder.layer.0.output.dense.weight"])
+    assert torch.equal(start["embeddings.word_embeddings.weight"], first["bert.embeddings.word_embeddings.weight"])  # joins in epoch 4 of 3

@@ -22,7 +22,7 @@ import yaml
 from headstart.errors import ConfigError
 
 
-PATH_FIELDS = {"train", "validation", "test"}
+PATH_FIELDS = {"train", "validation", "test", "unlabeled"}
 
 
 @lru_cache(maxsize=None)

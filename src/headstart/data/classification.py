@@ -17,6 +17,7 @@ from headstart.data.issues import IssueLog
 from headstart.data.pairs import NO_GOLD_LABELS, PairMode, example_key, resolve_columns
 from headstart.data.readers import Table, read_table
 from headstart.data.split import stratified_split
+from headstart.data.unlabeled import UnlabeledTexts, load_unlabeled
 from headstart.errors import DataError
 
 
@@ -78,6 +79,8 @@ class DataSpec:
     """Separator between the labels of one text (multi-label data)."""
     pair_mode: PairMode = "auto"
     """Set from --task: 'auto' pairs when two text columns are detected, 'required' (pairs), 'off' (classification)."""
+    unlabeled: str | None = None
+    """Unlabeled texts for self-training with --method contrastive: a .txt file (one text per line) or a table with a text column; texts also in validation/test are dropped."""
 
     def parts(self, label: str) -> list[str]:
         """The labels of one example (one unless multi-label)."""
@@ -98,6 +101,8 @@ class ClassificationData:
     label_separator: str = "|"
     text_pair_column: str | None = None
     """The second-text column actually used (sentence pairs), None for single texts."""
+    unlabeled: UnlabeledTexts | None = None
+    """Texts without labels for self-training (``--unlabeled``), leakage already removed."""
 
     @property
     def is_pairs(self) -> bool:
@@ -269,4 +274,10 @@ def load_classification_data(spec: DataSpec) -> ClassificationData:
         _check_eval(train, test, log, spec.test, spec)
     log.raise_if_errors()
     names = sort_labels({part for label in train.labels for part in spec.parts(label)})
-    return ClassificationData(train, validation, test, names, log, from_train, spec.multi_label, spec.label_separator, train.pair_column)
+    unlabeled = None
+    if spec.unlabeled is not None:
+        evaluation_keys = set(validation.keys()) | (set(test.keys()) if test is not None else set())
+        unlabeled = load_unlabeled(spec.unlabeled, set(train.keys()), evaluation_keys, spec.text_column, spec.encoding)
+        if unlabeled.in_evaluation:
+            log.warn(f"{spec.unlabeled}: {unlabeled.in_evaluation} of {unlabeled.read} unlabeled text(s) also appear in the validation or test data; they were dropped (leakage).")
+    return ClassificationData(train, validation, test, names, log, from_train, spec.multi_label, spec.label_separator, train.pair_column, unlabeled)

@@ -21,6 +21,7 @@ from typing import Any, Iterator, TextIO
 
 from headstart.data.readers import Table, file_format, read_table
 from headstart.errors import DataError
+from headstart.runs.atomic import ORDINARY_FILE_MODE
 
 
 @dataclass
@@ -190,6 +191,7 @@ def atomic_output(out: str | Path | None) -> Iterator[TextIO]:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        os.chmod(tmp, ORDINARY_FILE_MODE)
         os.replace(tmp, target)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -67,10 +67,13 @@ def parameter_groups(model: nn.Module, method: str, lr: float, head_lr: float, w
     'full': every weight trains, the new head at ``head_lr`` and encoder layers at
     ``lr * layer_decay ** depth`` (discriminative rates). 'head': the encoder is
     frozen. 'lora': only parameters that still require grad (adapters, head) train.
+    Encoder groups name their layer (``layer``: 'layer 5', 'embeddings'; ``depth``:
+    0 at the top), so the loop can unfreeze them gradually; head groups have neither.
     """
     head = head_parameter_names(model)
+    encoder = getattr(model, "base_model_prefix", "") + "."
     n_layers = int(getattr(model.config, "num_hidden_layers", 0) or 0)
-    groups: dict[tuple[float, bool], list] = {}
+    groups: dict[tuple[int | None, float, bool], list] = {}
     for name, param in model.named_parameters():
         is_head = name in head or "modules_to_save" in name
         if method == "head" and not is_head:
@@ -78,9 +81,23 @@ def parameter_groups(model: nn.Module, method: str, lr: float, head_lr: float, w
         if not param.requires_grad:
             continue
         decay = not any(name.endswith(suffix) for suffix in NO_DECAY)
-        rate = head_lr if is_head else lr * layer_decay ** layer_depth(name, n_layers)
-        groups.setdefault((rate, decay), []).append(param)
-    return [{"params": params, "lr": rate, "weight_decay": weight_decay if decay else 0.0} for (rate, decay), params in groups.items()]
+        # peft prefixes every name (base_model.model.bert...), so LoRA adapters count as head above and keep its
+        # rate; they still belong to their encoder layer for gradual unfreezing.
+        in_encoder = (name.startswith(encoder) or "." + encoder in name) and ".pooler." not in name and "modules_to_save" not in name
+        depth = layer_depth(name, n_layers) if in_encoder else None
+        rate = head_lr if is_head else lr * layer_decay**depth
+        groups.setdefault((depth, rate, decay), []).append(param)
+    return [
+        {"params": params, "lr": rate, "weight_decay": weight_decay if decay else 0.0, **({} if depth is None else {"layer": layer_label(depth, n_layers), "depth": depth})}
+        for (depth, rate, decay), params in groups.items()
+    ]
+
+
+def layer_label(depth: int, n_layers: int) -> str:
+    """The name of the encoder layer group at ``depth`` (see :func:`layer_depth`)."""
+    if n_layers == 0:
+        return "encoder"
+    return "embeddings" if depth >= n_layers else f"layer {n_layers - 1 - depth}"
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:

@@ -24,6 +24,9 @@ def _read_umask() -> int:
 _UMASK = _read_umask()
 """Read once at import: os.umask can only be read by setting it, which is not thread-safe later on."""
 
+ORDINARY_FILE_MODE = 0o666 & ~_UMASK
+"""The mode an ordinary ``open(path, "w")`` gives; mkstemp's temporary files are owner-only until chmod-ed to it."""
+
 
 def atomic_write_text(path: Path, text: str) -> None:
     path = Path(path)
@@ -35,7 +38,7 @@ def atomic_write_text(path: Path, text: str) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates the file owner-only; give it the mode an ordinary write would have.
-        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.chmod(tmp, ORDINARY_FILE_MODE)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

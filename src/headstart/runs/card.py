@@ -154,6 +154,7 @@ def render_card(record: dict[str, Any], metrics: dict[str, Any], label_counts: d
         + f"\n\nPrecision: {record['mixed_precision']}. Best epoch {loop['best_epoch']} of {loop['epochs_run']} "
         f"(validation {train['metric']} {loop['best_metric']:.4f}){'; stopped early' if loop.get('stopped_early') else ''}. "
         + _seed_text(metrics)
+        + _stages_text(record.get("stages"))
         + "\n",
         "## Evaluation results\n",
         "Metrics: accuracy and macro-F1 (the mean of per-class F1 over the classes present, so rare classes count as much as common ones); "
@@ -212,6 +213,25 @@ def _calibration_text(metrics: dict[str, Any]) -> str:
         f"Calibration on {calibration['n']} validation examples: expected calibration error (ECE, 10 bins) {calibration['ece']:.4f} "
         "(0 = confidences match accuracy); reliability diagram in report.html.\n\n"
     )
+
+
+def _stages_text(stages: dict[str, Any] | None) -> str:
+    """The optional stages after contrastive training (end-to-end, self-training): what ran and whether it was kept."""
+    if not stages:
+        return ""
+    lines = []
+    if "end_to_end" in stages:
+        e2e = stages["end_to_end"]
+        outcome = "kept" if e2e["kept"] else f"not kept (no improvement on {e2e['validation_before']:.4f} before it)"
+        lines.append(f"- End-to-end fine-tuning of encoder and head ({e2e['epochs_run']} epoch(s)): best validation {e2e['validation_best']:.4f}, {outcome}.")
+    if "self_training" in stages:
+        st = stages["self_training"]
+        lines.append(
+            f"- Self-training on `{st['file']}`: {st['usable']} usable unlabeled texts ({st['dropped_in_validation_or_test']} dropped as also in validation/test), "
+            f"{st['pseudo_labels']} pseudo-labeled with probability ≥ {st['threshold']}; validation {st['validation_before']:.4f} → {st['validation_after']:.4f}, "
+            f"{'kept' if st['kept'] else 'not kept (validation got worse)'}."
+        )
+    return "\n\nStages after contrastive training:\n\n" + "\n".join(lines)
 
 
 def _seed_text(metrics: dict[str, Any]) -> str:

@@ -56,6 +56,7 @@ def run_record(run_name: str, base: ResolvedBase, spec: DataSpec, data: Classifi
         "parameters": {"trainable": trained.trainable_parameters, "total": trained.total_parameters},
         "truncated_texts": trained.truncated,
         "result": {k: v for k, v in dataclasses.asdict(trained.loop).items() if k != "history"},
+        **({"stages": trained.stages} if trained.stages else {}),
         "data_warnings": [issue.render().replace("\n", " ") for issue in data.issues.warnings],
         "versions": library_versions(),
         "machine": machine(),

@@ -63,6 +63,8 @@ class TrainedClassifier:
     """Multi-label decision threshold (tuned on validation); None for single-label."""
     eval_logits: dict[str, np.ndarray] = field(default_factory=dict)
     """Logits on each evaluated split (for calibration in the report)."""
+    stages: dict = field(default_factory=dict)
+    """What each training stage did and whether it was kept (--method contrastive), saved as ``stages`` in headstart.yaml."""
 
 
 def pad_id(tokenizer) -> int:
@@ -105,6 +107,8 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
         config, _ = resolve_method(config, data, base, log)
         if config.method == "contrastive":
             return train_contrastive(data, base, config, log)
+    if data.unlabeled is not None:
+        raise ConfigError(f"--unlabeled texts are used by --method contrastive (self-training); this run trains with --method {config.method}. Pass --method contrastive, or drop --unlabeled.")
     set_seed(config.seed)
     tokenizer = load_tokenizer(base)
     if data.multi_label and config.class_weights != "none":

@@ -11,11 +11,18 @@ Stage 2 fits a logistic-regression head on the frozen embeddings (as SetFit
 does) and writes it into the model's own output layer, so the run stays a plain
 transformers classifier: the pooler becomes a near-identity ``tanh(s*x)/s`` with
 small ``s`` and the classifier takes the regression's weights.
+
+Two optional stages go beyond SetFit, each kept only where validation says so:
+``--contrastive-end-to-end N`` fine-tunes encoder and head together with
+cross-entropy (tasks/end_to_end.py), and ``--unlabeled FILE`` adds one round of
+self-training on confidently pseudo-labeled texts (tasks/self_training.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from dataclasses import dataclass
 from types import SimpleNamespace
 from typing import Callable
 
@@ -27,15 +34,18 @@ from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
 from headstart.data.classification import ClassificationData
+from headstart.data.unlabeled import UnlabeledTexts
 from headstart.errors import ConfigError
 from headstart.evaluation.metrics import classification_metrics
 from headstart.models.classifier import build_classifier, count_parameters, head_parameter_names, parameter_groups
 from headstart.models.loading import load_tokenizer
 from headstart.tasks.classification import TrainedClassifier, pad_id, split_targets
-from headstart.tasks.inference import encode_texts, predict_logits
+from headstart.tasks.end_to_end import end_to_end_stage
+from headstart.tasks.inference import encode_texts, predict_logits, softmax
+from headstart.tasks.self_training import pseudo_label_cap, select_pseudo_labels
 from headstart.training.batching import Collator, Encoded
 from headstart.training.config import TrainConfig
-from headstart.training.loop import EpochBatches, LoopConfig, fit, make_accelerator
+from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
 from headstart.training.precision import resolve_precision
 from headstart.training.sampling import class_chain, class_grouped_batches, classes_per_batch
 
@@ -139,8 +149,157 @@ def contrastive_passes(n_examples: int, config: TrainConfig) -> int:
     return max(MIN_PASSES, math.ceil(MIN_EXAMPLES_SEEN / max(n_examples, 1)))
 
 
+@dataclass
+class ContrastiveSetup:
+    """What every stage of one contrastive run shares: validation data, options, precision, log."""
+
+    pad_token_id: int
+    validation: Encoded
+    validation_true: np.ndarray
+    label_names: list[str]
+    config: TrainConfig
+    mixed_precision: str
+    log: Callable[[str], None]
+
+    def embed(self, model: nn.Module, encoded: Encoded) -> np.ndarray:
+        return embed(model, encoded, self.pad_token_id, self.config.eval_batch_size, self.mixed_precision)
+
+    def score(self, model: nn.Module) -> dict[str, float]:
+        """Validation scores of the model's own output layer (the installed head)."""
+        logits = predict_logits(model, self.validation, self.pad_token_id, self.config.eval_batch_size, self.mixed_precision)
+        scores = classification_metrics(self.validation_true, logits.argmax(-1), self.label_names)
+        return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+
+
+def contrastive_stage(model: nn.Module, encoded: Encoded, passes: int, setup: ContrastiveSetup, stage: str = "contrastive") -> tuple[LoopResult, int]:
+    """Stage 1 (encoder tuned on pairs of ``encoded``'s labels) then stage 2 (logistic-regression head written into ``model``).
+
+    Returns the loop's result (history tagged with ``stage``) and the number of parameters trained.
+    """
+    config, log = setup.config, setup.log
+    labels = np.asarray(encoded.labels)
+    n_classes = len(setup.label_names)
+    for name in head_parameter_names(model):
+        model.get_parameter(name).requires_grad_(False)
+    groups = parameter_groups(model, "full", config.resolved_learning_rate(), config.resolved_learning_rate(), config.weight_decay, config.layer_decay)
+    trainable, total = count_parameters(model)
+    chain = None
+    if n_classes > classes_per_batch(n_classes, config.batch_size):
+        start = setup.embed(model, encoded)
+        centroids = np.stack([start[labels == c].mean(0) if (labels == c).any() else np.zeros(start.shape[1]) for c in range(n_classes)])
+        chain = class_chain(centroids)
+        log("contrastive: batches group classes whose examples embed close together (hard negatives)")
+    evaluations = min(EVALUATIONS, passes)
+    per_block = math.ceil(passes / evaluations)
+    log(f"method contrastive: {per_block * evaluations} passes over {len(encoded)} examples in class-grouped batches of {config.batch_size}, training {trainable:,} of {total:,} parameters; then a logistic-regression head")
+
+    def block_batches(epoch: int) -> list[list[int]]:
+        first = max(epoch - 1, 0) * per_block
+        return [b for p in range(first, first + per_block) for b in class_grouped_batches(encoded.labels, config.batch_size, config.seed * 1000 + p, chain)]
+
+    head: dict[str, object] = {}
+
+    def evaluate(current: nn.Module) -> dict[str, float]:
+        head["fit"] = fit_head(setup.embed(current, encoded), labels, n_classes, config.seed)
+        weight, bias, scale = head["fit"]
+        val_logits = setup.embed(current, setup.validation) * scale @ weight.T + bias
+        scores = classification_metrics(setup.validation_true, val_logits.argmax(-1), setup.label_names)
+        return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
+
+    accelerator = make_accelerator(setup.mixed_precision)
+    loop = fit(
+        model,
+        n_examples=len(encoded),
+        batches=EpochBatches(block_batches),
+        collate=Collator(encoded, setup.pad_token_id),
+        step=contrastive_step,
+        evaluate=evaluate,
+        param_groups=groups,
+        # A fixed budget, like SetFit: with few examples validation is too small to pick a stopping point.
+        config=LoopConfig(evaluations, config.warmup_ratio, config.max_grad_norm, 0, config.metric, setup.mixed_precision, config.schedule),
+        accelerator=accelerator,
+        log=log,
+        keep_best=False,
+    )
+    model = accelerator.unwrap_model(model)
+    if "fit" not in head or loop.interrupted:
+        head["fit"] = fit_head(setup.embed(model, encoded), labels, n_classes, config.seed)
+    install_head(model, *head["fit"])
+    log("contrastive: logistic-regression head written into the model's output layer")
+    for param in model.parameters():
+        param.requires_grad_(True)
+    for entry in loop.history:
+        entry["stage"] = stage
+    return loop, trainable
+
+
+def merge_loops(first: LoopResult, second: LoopResult, stage: str, adopted: bool) -> LoopResult:
+    """One result for consecutive stages: counts and times add up, the history continues the epoch numbers."""
+    offset = first.epochs_run
+    merged = dataclasses.replace(first, history=first.history + [{**entry, "epoch": entry["epoch"] + offset, "stage": entry.get("stage", stage)} for entry in second.history])
+    for name in ("epochs_run", "optimizer_steps", "examples_seen", "tokens_seen", "train_seconds", "eval_seconds"):
+        setattr(merged, name, getattr(first, name) + getattr(second, name))
+    merged.interrupted = first.interrupted or second.interrupted
+    merged.stopped_early = first.stopped_early or second.stopped_early
+    if adopted:
+        merged.best_metric, merged.best_epoch = second.best_metric, second.best_epoch + offset
+    return merged
+
+
+def run_end_to_end(model: nn.Module, encoded: Encoded, setup: ContrastiveSetup, loop: LoopResult, stage: str) -> tuple[LoopResult, dict | None]:
+    """The optional cross-entropy stage (--contrastive-end-to-end) after a head was installed; kept only if validation improves."""
+    if not setup.config.contrastive_end_to_end or loop.interrupted:
+        return loop, None
+    outcome = end_to_end_stage(model, encoded, setup.pad_token_id, setup.score, setup.config, setup.mixed_precision, 1 / POOLER_SCALE, setup.log)
+    summary = {"epochs_run": outcome.loop.epochs_run, "validation_before": outcome.baseline, "validation_best": outcome.loop.best_metric, "kept": outcome.kept}
+    return merge_loops(loop, outcome.loop, stage, outcome.kept), summary
+
+
+def self_train(model: nn.Module, tokenizer, train: Encoded, unlabeled: UnlabeledTexts, passes: int, setup: ContrastiveSetup, loop: LoopResult) -> tuple[LoopResult, dict]:
+    """One self-training round: pseudo-label the unlabeled texts, retrain on labeled + pseudo-labeled; kept unless validation drops.
+
+    The round tunes the encoder contrastively on the union for as many texts as the labeled round saw, refits the
+    head on the union and, with --contrastive-end-to-end, fine-tunes end to end on it.
+    """
+    config, log = setup.config, setup.log
+    labels = np.asarray(train.labels)
+    encoded, _ = encode_texts(tokenizer, unlabeled.texts, config.max_length)
+    probabilities = softmax(predict_logits(model, encoded, setup.pad_token_id, config.eval_batch_size, setup.mixed_precision))
+    picked, pseudo = select_pseudo_labels(probabilities, labels, config.pseudo_label_threshold, config.pseudo_label_ratio)
+    before = setup.score(model)[config.metric]
+    summary = {
+        "file": unlabeled.path,
+        **unlabeled.counts(),
+        "threshold": config.pseudo_label_threshold,
+        "cap_per_class": pseudo_label_cap(labels, config.pseudo_label_ratio),
+        "pseudo_labels": int(len(picked)),
+        "per_class": {setup.label_names[c]: int((pseudo == c).sum()) for c in np.unique(labels)},
+        "validation_before": before,
+        "validation_after": before,
+        "kept": False,
+    }
+    log(f"self-training: {len(picked)} of {len(unlabeled)} unlabeled texts pseudo-labeled with probability >= {config.pseudo_label_threshold} (at most {summary['cap_per_class']} per class)")
+    if not len(picked):
+        log("self-training: no unlabeled text reached the threshold; lower --pseudo-label-threshold to use some")
+        return loop, summary
+    snapshot = {k: v.detach().clone() for k, v in model.state_dict().items()}
+    union = Encoded(train.input_ids + [encoded.input_ids[i] for i in picked], list(train.labels) + pseudo.tolist())
+    round_loop, _ = contrastive_stage(model, union, max(1, round(passes * len(train) / len(union))), setup, "self_training")
+    merged = merge_loops(loop, round_loop, "self_training", True)
+    merged, end_to_end = run_end_to_end(model, union, setup, merged, "self_training_end_to_end")
+    if end_to_end is not None:
+        summary["end_to_end"] = end_to_end
+    after = setup.score(model)[config.metric]
+    summary["validation_after"], summary["kept"] = after, after >= before
+    if not summary["kept"]:
+        with torch.no_grad():
+            model.load_state_dict(snapshot)
+    log(f"self-training: validation {config.metric} {before:.4f} -> {after:.4f}: {'kept' if summary['kept'] else 'not kept, model before the round restored'}")
+    return merged, summary
+
+
 def train_contrastive(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
-    """Contrastive encoder fine-tuning, then a logistic-regression head; single-label data only."""
+    """Contrastive encoder fine-tuning, then a logistic-regression head (then the optional stages); single-label data only."""
     config.validate()
     if data.multi_label:
         raise ConfigError("--method contrastive is for single-label data; use --method full for multi-label classification.")
@@ -153,64 +312,21 @@ def train_contrastive(data: ClassificationData, base: ResolvedBase, config: Trai
         raise ConfigError(f"--method contrastive needs a BERT-style encoder with a pooler; {type(model).__name__} is not one. Use --method full.")
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id(tokenizer)
-    pad = pad_id(tokenizer)
     train_enc, truncated_train = encode_texts(tokenizer, data.train.texts, config.max_length)
-    labels = split_targets(data.train, data.label_names, False, data.label_separator)
-    train_enc.labels = labels.tolist()
+    train_enc.labels = split_targets(data.train, data.label_names, False, data.label_separator).tolist()
     val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length)
     val_true = split_targets(data.validation, data.label_names, False, data.label_separator)
-    mixed_precision = resolve_precision(config.precision)
+    setup = ContrastiveSetup(pad_id(tokenizer), val_enc, val_true, data.label_names, config, resolve_precision(config.precision), log)
 
-    for name in head_parameter_names(model):
-        model.get_parameter(name).requires_grad_(False)
-    groups = parameter_groups(model, "full", config.resolved_learning_rate(), config.resolved_learning_rate(), config.weight_decay, config.layer_decay)
-    trainable, total = count_parameters(model)
-    n_classes = len(data.label_names)
-    chain = None
-    if n_classes > classes_per_batch(n_classes, config.batch_size):
-        start = embed(model, train_enc, pad, config.eval_batch_size, mixed_precision)
-        centroids = np.stack([start[labels == c].mean(0) if (labels == c).any() else np.zeros(start.shape[1]) for c in range(n_classes)])
-        chain = class_chain(centroids)
-        log("contrastive: batches group classes whose examples embed close together (hard negatives)")
-    evaluations = min(EVALUATIONS, contrastive_passes(len(train_enc), config))
-    per_block = math.ceil(contrastive_passes(len(train_enc), config) / evaluations)
-    log(f"method contrastive: {per_block * evaluations} passes over {len(train_enc)} examples in class-grouped batches of {config.batch_size}, training {trainable:,} of {total:,} parameters; then a logistic-regression head")
-
-    def block_batches(epoch: int) -> list[list[int]]:
-        first = max(epoch - 1, 0) * per_block
-        return [b for p in range(first, first + per_block) for b in class_grouped_batches(train_enc.labels, config.batch_size, config.seed * 1000 + p, chain)]
-
-    head: dict[str, object] = {}
-
-    def evaluate(current: nn.Module) -> dict[str, float]:
-        features = embed(current, train_enc, pad, config.eval_batch_size, mixed_precision)
-        head["fit"] = fit_head(features, labels, n_classes, config.seed)
-        weight, bias, scale = head["fit"]
-        val_logits = embed(current, val_enc, pad, config.eval_batch_size, mixed_precision) * scale @ weight.T + bias
-        scores = classification_metrics(val_true, val_logits.argmax(-1), data.label_names)
-        return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
-
-    accelerator = make_accelerator(mixed_precision)
-    loop = fit(
-        model,
-        n_examples=len(train_enc),
-        batches=EpochBatches(block_batches),
-        collate=Collator(train_enc, pad),
-        step=contrastive_step,
-        evaluate=evaluate,
-        param_groups=groups,
-        # A fixed budget, like SetFit: with few examples validation is too small to pick a stopping point.
-        config=LoopConfig(evaluations, config.warmup_ratio, config.max_grad_norm, 0, config.metric, mixed_precision, config.schedule),
-        accelerator=accelerator,
-        log=log,
-        keep_best=False,
-    )
-    model = accelerator.unwrap_model(model)
-    if "fit" not in head or loop.interrupted:
-        head["fit"] = fit_head(embed(model, train_enc, pad, config.eval_batch_size, mixed_precision), labels, n_classes, config.seed)
-    install_head(model, *head["fit"])
-    log("contrastive: logistic-regression head written into the model's output layer")
-    for param in model.parameters():
-        param.requires_grad_(True)
-    return TrainedClassifier(model, tokenizer, data.label_names, loop, mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val})
-
+    passes = contrastive_passes(len(train_enc), config)
+    loop, trainable = contrastive_stage(model, train_enc, passes, setup)
+    total = count_parameters(model)[1]
+    stages: dict[str, dict] = {}
+    loop, e2e = run_end_to_end(model, train_enc, setup, loop, "end_to_end")
+    if e2e is not None:
+        stages["end_to_end"] = e2e
+    if data.unlabeled is not None and not loop.interrupted:
+        loop, stages["self_training"] = self_train(model, tokenizer, train_enc, data.unlabeled, passes, setup, loop)
+    if stages:  # the kept model's own validation score, whichever stage produced it
+        loop.best_metric = setup.score(model)[config.metric]
+    return TrainedClassifier(model, tokenizer, data.label_names, loop, setup.mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val}, stages=stages)

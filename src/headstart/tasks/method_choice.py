@@ -8,6 +8,7 @@ from typing import Callable
 
 from headstart.catalog.resolve import ResolvedBase
 from headstart.data.classification import ClassificationData
+from headstart.errors import ConfigError
 from headstart.models.loading import hub_kwargs, quiet_transformers
 from headstart.training.config import TrainConfig
 
@@ -53,4 +54,6 @@ def resolve_method(config: TrainConfig, data: ClassificationData, base: Resolved
         return config, None
     choice = choose_method(data, base_model_type(base))
     log(f"method auto -> {choice['method']}: {choice['reason']}")
+    if choice["method"] == "contrastive" and config.gradual_unfreeze:
+        raise ConfigError("--gradual-unfreeze needs cross-entropy fine-tuning, but --method auto chose contrastive few-shot training for this data; pass --method full (or lora) with it, or drop --gradual-unfreeze.")
     return dataclasses.replace(config, method=choice["method"]), choice

@@ -30,8 +30,16 @@ class TrainConfig:
     """Discriminative learning rates (ULMFiT/LLRD): each layer below the top trains at this factor of the one above (1 = off)."""
     schedule: Literal["linear", "slanted", "constant"] = "linear"
     """Learning-rate schedule: 'linear' warmup then decay, ULMFiT 'slanted' triangular, or 'constant' after warmup."""
+    gradual_unfreeze: int = 0
+    """Gradual unfreezing (ULMFiT): the new head trains alone for this many epochs, then one more encoder layer joins every this many epochs, top layer first, embeddings last (0 = off; with --method full, or lora where the adapters join layer by layer)."""
     contrastive_passes: int | None = None
     """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: at least 4, and at least 1,280 texts seen)."""
+    contrastive_end_to_end: int = 0
+    """With --method contrastive: after the logistic-regression head, fine-tune encoder and head together with cross-entropy for up to this many epochs (0 = off); kept only where validation improves."""
+    pseudo_label_threshold: float = 0.8
+    """With --unlabeled: unlabeled texts the model labels with at least this probability become training examples (self-training)."""
+    pseudo_label_ratio: int = 4
+    """With --unlabeled: at most this many pseudo-labeled texts per class for each labeled example of the median class, so classes stay balanced."""
     lora_r: int = 8
     """LoRA rank (with --method lora)."""
     lora_alpha: int = 16
@@ -91,8 +99,22 @@ class TrainConfig:
                 problems.append(f"--{name.replace('_', '-')} must be between 0 and 1; got {value}.")
         if not 0 < self.layer_decay <= 1:
             problems.append(f"--layer-decay must be in (0, 1]; got {self.layer_decay}.")
+        if self.gradual_unfreeze < 0:
+            problems.append(f"--gradual-unfreeze must be 0 (off) or a number of epochs per layer; got {self.gradual_unfreeze}.")
+        elif self.gradual_unfreeze and self.method in ("head", "contrastive"):
+            problems.append(f"--gradual-unfreeze needs an encoder that trains: use --method full or lora (got --method {self.method}, which {'never trains the encoder' if self.method == 'head' else 'tunes the encoder on pairs before its head exists'}).")
+        elif self.gradual_unfreeze >= self.epochs > 0:
+            problems.append(f"--gradual-unfreeze {self.gradual_unfreeze} with --epochs {self.epochs} would train only the head; use fewer epochs per layer or more --epochs.")
         if self.contrastive_passes is not None and self.contrastive_passes < 1:
             problems.append(f"--contrastive-passes must be at least 1; got {self.contrastive_passes}.")
+        if self.contrastive_end_to_end < 0:
+            problems.append(f"--contrastive-end-to-end must be 0 (off) or more epochs; got {self.contrastive_end_to_end}.")
+        elif self.contrastive_end_to_end and self.method not in ("auto", "contrastive"):
+            problems.append(f"--contrastive-end-to-end follows the contrastive stage; it does nothing with --method {self.method}. Use --method contrastive, or --epochs for cross-entropy fine-tuning.")
+        if not 0 < self.pseudo_label_threshold < 1:
+            problems.append(f"--pseudo-label-threshold must be between 0 and 1 (a probability); got {self.pseudo_label_threshold}.")
+        if self.pseudo_label_ratio < 1:
+            problems.append(f"--pseudo-label-ratio must be at least 1; got {self.pseudo_label_ratio}.")
         if self.lora_r < 1:
             problems.append(f"--lora-r must be at least 1; got {self.lora_r}.")
         if not 0 <= self.lora_dropout < 1:

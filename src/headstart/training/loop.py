@@ -24,6 +24,7 @@ from tqdm.auto import tqdm
 
 from headstart.training.batching import length_grouped_batches
 from headstart.training.schedules import make_scheduler
+from headstart.training.unfreeze import GradualUnfreezing
 
 StepFn = Callable[[nn.Module, dict[str, torch.Tensor]], torch.Tensor]
 """Turns a batch into a scalar loss."""
@@ -43,6 +44,9 @@ class LoopConfig:
     """'no' or 'bf16' (accelerate's names)."""
     schedule: str = "linear"
     """'linear', 'slanted' or 'constant' (see training/schedules.py)."""
+    unfreeze_every: int = 0
+    """Gradual unfreezing: the head trains alone for this many epochs, then one more encoder layer group joins
+    every this many epochs, top first (0 = everything trains from the start; see training/unfreeze.py)."""
 
 
 @dataclass
@@ -104,8 +108,8 @@ def length_grouped_epochs(lengths: list[int], batch_size: int, seed: int) -> Epo
 
 
 def loop_config(config, metric: str, mixed_precision: str) -> LoopConfig:
-    """The loop settings of a ``TrainConfig`` (epochs, warmup, clipping, patience, schedule), selecting on ``metric``."""
-    return LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, metric, mixed_precision, config.schedule)
+    """The loop settings of a ``TrainConfig`` (epochs, warmup, clipping, patience, schedule, unfreezing), selecting on ``metric``."""
+    return LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, metric, mixed_precision, config.schedule, config.gradual_unfreeze)
 
 
 class ProcessSplitBatches:
@@ -173,7 +177,10 @@ def fit(
     result is marked ``interrupted`` so the caller can still write a usable run.
     ``after_step`` (optional) sees the state after every optimizer step, e.g. to
     write a checkpoint; ``resume`` (optional) restores one before training starts.
+    With ``config.unfreeze_every``, encoder layer groups join gradually (see
+    training/unfreeze.py); early stopping waits until every group trains.
     """
+    unfreezing = GradualUnfreezing(param_groups, config.unfreeze_every) if config.unfreeze_every else None
     optimizer = torch.optim.AdamW(param_groups)
     processes = accelerator.num_processes
     loader = DataLoader(_Indices(n_examples), batch_sampler=ProcessSplitBatches(batches, processes) if processes > 1 else batches, collate_fn=collate)
@@ -194,9 +201,16 @@ def fit(
     start = time.perf_counter()
     progress = tqdm(total=total_steps, initial=result.optimizer_steps, desc="training", unit="step", disable=not accelerator.is_local_main_process, dynamic_ncols=True)
     last_metric = ""
+    if unfreezing is not None:
+        log(unfreezing.plan(config.epochs))
     try:
         for epoch in range(start_epoch, config.epochs + 1):
             batches.epoch = epoch
+            if unfreezing is not None:
+                # Only after accelerator.prepare: DDP registers the parameters that require grad when it wraps
+                # the model, and a group that joins later needs its gradient all-reduced like the rest.
+                for name in unfreezing.apply(epoch):
+                    log(f"epoch {epoch}: unfreezing {name}")
             model.train()
             running, count = 0.0, 0
             epoch_loader = accelerator.skip_first_batches(loader, skip) if skip else loader
@@ -235,7 +249,8 @@ def fit(
                 result.best_metric, result.best_epoch, bad_evals = value, epoch, 0
                 if keep_best:
                     best_state = {k: v.detach().clone() for k, v in accelerator.unwrap_model(model).state_dict().items()}
-            else:
+            elif unfreezing is None or epoch >= unfreezing.all_train_from():
+                # Epochs with frozen layers do not count against patience: the model they score is not the final one.
                 bad_evals += 1
                 if config.patience and bad_evals >= config.patience:
                     result.stopped_early = True
@@ -247,6 +262,8 @@ def fit(
         log(f"interrupted: keeping the best model so far (epoch {result.best_epoch})" if best_state else "interrupted before the first evaluation")
     finally:
         progress.close()
+        if unfreezing is not None:
+            unfreezing.release()
     if best_state is not None:
         accelerator.unwrap_model(model).load_state_dict(best_state)
     if processes > 1 and not result.interrupted:
