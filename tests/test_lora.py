@@ -57,3 +57,22 @@ def test_merge_gives_plain_model_with_same_predictions(lora_run, tmp_path, capsy
 def test_merge_refuses_plain_runs(tmp_path, capsys, lora_run):
     assert main(["merge", str(tmp_path)]) == 2
     assert "not a --method lora run" in capsys.readouterr().err
+
+
+def test_lora_adapters_train_at_the_encoder_rate_and_the_head_at_the_head_rate(tiny_base):
+    """peft prefixes every name with 'base_model.model.': the adapters must still count as encoder layers."""
+    from transformers import AutoModelForSequenceClassification
+
+    from headstart.models.classifier import parameter_groups
+    from headstart.models.lora import apply_lora
+
+    model = apply_lora(AutoModelForSequenceClassification.from_pretrained(tiny_base, num_labels=2), r=4, alpha=8, dropout=0.0)
+    groups = parameter_groups(model, "lora", lr=1e-3, head_lr=4e-3, weight_decay=0.0)
+    names = {id(p): n for n, p in model.named_parameters()}
+    rate = {names[id(p)]: group["lr"] for group in groups for p in group["params"]}
+    adapters = [n for n in rate if "lora_" in n]
+    head = [n for n in rate if "classifier" in n]
+    assert adapters and head
+    assert {rate[n] for n in adapters} == {1e-3}
+    assert {rate[n] for n in head} == {4e-3}
+    assert {g.get("layer") for g in groups if any("lora_" in names[id(p)] for p in g["params"])} == {"layer 0", "layer 1"}

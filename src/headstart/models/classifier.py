@@ -43,12 +43,18 @@ def build_classifier(base: ResolvedBase, label_names: list[str], problem_type: s
     return model
 
 
+PEFT_PREFIX = "base_model.model."
+"""Where peft's PeftModel puts the wrapped model's parameter names."""
+
+
 def head_parameter_names(model: nn.Module) -> set[str]:
     """Parameters that belong to the task head: outside the base model, plus the pooler."""
     prefix = getattr(model, "base_model_prefix", "")
     names = set()
     for name, _ in model.named_parameters():
-        if not name.startswith(prefix + ".") or ".pooler." in name:
+        # peft wraps the model: its names start with "base_model.model." before the model's own.
+        own = name.removeprefix(PEFT_PREFIX)
+        if not own.startswith(prefix + ".") or ".pooler." in own:
             names.add(name)
     return names
 
