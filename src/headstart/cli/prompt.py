@@ -8,6 +8,7 @@ import random
 import sys
 
 from headstart.errors import ConfigError
+from headstart.models.verbalizer import parse_label_words
 
 PROMPT_BASE = "smollm2-135m"
 
@@ -41,18 +42,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--encoding", default="utf-8", help="encoding of the files [default: utf-8]")
     parser.add_argument("--out", metavar="PATH", help="write the metrics (one entry per --shots value) as JSON here")
     parser.set_defaults(handler=run)
-
-
-def parse_label_words(value: str | None) -> dict[str, str]:
-    if not value:
-        return {}
-    words = {}
-    for part in value.split(","):
-        if "=" not in part:
-            raise ConfigError(f"--label-words expects LABEL=WORD pairs separated by commas, e.g. '0=negative,1=positive'; got {part!r}.")
-        label, word = part.split("=", 1)
-        words[label.strip()] = word.strip()
-    return words
 
 
 def _sample(n: int, limit: int | None, seed: int) -> list[int]:

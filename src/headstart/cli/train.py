@@ -36,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument("--overwrite", action="store_true", help="replace --output if it exists")
     parser.add_argument("--task", choices=TASK_CHOICES, default="auto", help="what to learn: text classification, sentence 'pairs', 'tokens' (NER) or 'text2text' generation [default: auto = from the data file's shape]")
     add_dataclass_arguments(parser, DataSpec, skip=("train", "pair_mode"))
-    add_dataclass_arguments(parser, TrainConfig)
+    add_dataclass_arguments(parser, TrainConfig, skip=("prompt_template",))  # the flag is shared with text2text (tasks/generation.py)
     for module in TASK_MODULES.values():
         importlib.import_module(module).add_arguments(parser)
     parser.set_defaults(handler=run)

@@ -87,8 +87,7 @@ def parameter_groups(model: nn.Module, method: str, lr: float, head_lr: float, w
         if not param.requires_grad:
             continue
         decay = not any(name.endswith(suffix) for suffix in NO_DECAY)
-        # peft prefixes every name (base_model.model.bert...), so LoRA adapters count as head above and keep its
-        # rate; they still belong to their encoder layer for gradual unfreezing.
+        # peft prefixes every name (base_model.model.bert...): LoRA adapters are found in their encoder layer all the same.
         in_encoder = (name.startswith(encoder) or "." + encoder in name) and ".pooler." not in name and "modules_to_save" not in name
         depth = layer_depth(name, n_layers) if in_encoder else None
         rate = head_lr if is_head else lr * layer_decay**depth

@@ -18,6 +18,8 @@ from headstart.evaluation.multilabel import multi_hot, multilabel_metrics, sigmo
 from headstart.models.classifier import build_classifier, count_parameters, parameter_groups
 from headstart.models.loading import load_tokenizer
 from headstart.models.lora import apply_lora
+from headstart.models.verbalizer import init_head_from_label_words, label_words_for, wrap_in_template
+from headstart.tasks.generation import template_text
 from headstart.tasks.inference import encode_texts, predict_logits
 from headstart.training.batching import Collator
 from headstart.training.config import TrainConfig
@@ -97,6 +99,20 @@ def evaluate_split(model: nn.Module, tokenizer, split: LabeledTexts, label_names
     return score_logits(split_targets(split, label_names, multi_label, separator), logits, label_names, multi_label, threshold), logits
 
 
+DEFAULT_PROMPT_TEMPLATE = "{input}\nAnswer:"
+
+
+def prompt_head(model: nn.Module, base: ResolvedBase, tokenizer, data: ClassificationData, config: TrainConfig, log: Callable[[str], None]) -> None:
+    """--label-words: wrap texts in the prompt (inside the tokenizer) and start the head from the label words' LM scores."""
+    if data.is_pairs or data.multi_label:
+        raise ConfigError("--label-words (prompt-based fine-tuning) is for single-text, single-label classification; drop it for sentence pairs or multi-label data.")
+    words = label_words_for(data.label_names, config.label_words)
+    template = template_text(config.prompt_template or DEFAULT_PROMPT_TEMPLATE)
+    wrap_in_template(tokenizer, template)
+    token_ids = init_head_from_label_words(model, base, tokenizer, words)
+    log(f"prompt-based fine-tuning: texts wrapped in {template!r}; head starts from the scores of {dict(zip(data.label_names, tokenizer.convert_ids_to_tokens(token_ids)))}")
+
+
 def train_classifier(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
     """Fine-tune ``base`` on ``data`` with ``config.method``; the model returned holds the best validation weights."""
     config.validate()
@@ -117,6 +133,8 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     model = build_classifier(base, data.label_names, problem, pooling=config.pooling)
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id(tokenizer)
+    if config.label_words:
+        prompt_head(model, base, tokenizer, data, config, log)
     train_enc, truncated_train = encode_texts(tokenizer, data.train.texts, config.max_length, data.train.pairs)
     train_enc.labels = split_targets(data.train, data.label_names, data.multi_label, data.label_separator).tolist()
     val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length, data.validation.pairs)

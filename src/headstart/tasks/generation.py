@@ -34,7 +34,7 @@ class GenerationOptions:
     target_column: str | None = None
     """Column with the target text (default: detected: summary, target, output, completion, response...)."""
     prompt_template: str | None = None
-    """How an input becomes the model's prompt; must contain {input} (default: 'Input: {input}\\nOutput:' for decoders, '{input}' for seq2seq)."""
+    """How an input becomes the model's prompt; must contain {input} (default: 'Input: {input}\\nOutput:' for decoders, '{input}' for seq2seq). Classification with --label-words wraps each text in it too (default '{input}\\nAnswer:')."""
     max_target_length: int = 128
     """Tokens of a target kept for training; longer targets are truncated (reported)."""
     max_new_tokens: int = 64

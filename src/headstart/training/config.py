@@ -46,6 +46,10 @@ class TrainConfig:
     """LoRA scaling numerator (with --method lora)."""
     lora_dropout: float = 0.1
     """Dropout on the LoRA path (with --method lora)."""
+    label_words: str | None = None
+    """Prompt-based fine-tuning of a decoder (LM-BFF): LABEL=WORD,... one word per label, e.g. '0=negative,1=positive'. Each text is wrapped in --prompt-template by the saved tokenizer and the new head starts from the language model's scores of these words (its zero-shot prompt classifier)."""
+    prompt_template: str | None = None
+    """With --label-words: the prompt around each text, with {input} where the text goes (default: '{input}\\nAnswer:')."""
     class_weights: Literal["none", "balanced"] = "none"
     """'balanced' weights the loss by inverse class frequency (for imbalanced data)."""
     batch_size: int = 16
@@ -79,6 +83,8 @@ class TrainConfig:
     def resolved_head_learning_rate(self) -> float:
         if self.head_learning_rate is not None:
             return self.head_learning_rate
+        if self.label_words:
+            return self.resolved_learning_rate()  # the head starts from the language model's own scores, not at random
         return self.resolved_learning_rate() * {"head": 1, "lora": 4}.get(self.method, 20)
 
     def validate(self) -> None:
@@ -123,6 +129,8 @@ class TrainConfig:
             problems.append(f"--warmup-ratio must be in [0, 1); got {self.warmup_ratio}.")
         if self.patience < 0:
             problems.append(f"--patience must be 0 or more; got {self.patience}.")
+        if self.label_words and self.method in ("contrastive", "head"):
+            problems.append(f"--label-words (prompt-based fine-tuning) trains through the prompt; use --method full or lora, not {self.method}.")
         if problems:
             raise ConfigError("invalid training options:\n  " + "\n  ".join(problems))
 
