@@ -117,3 +117,18 @@ def test_label_words_refused_with_contrastive_and_bad_template():
         from headstart.models.verbalizer import split_template
 
         split_template("no slot here")
+
+
+def test_gguf_classifier_keeps_its_class_and_weights_and_saves(decoder, tmp_path):
+    """A GGUF base (smollm2-135m) loads with a quantization_config that makes save_pretrained refuse the model."""
+    from transformers import AutoModelForSequenceClassification
+
+    from headstart.models.loading import without_gguf
+
+    model = AutoModelForSequenceClassification.from_pretrained(decoder, num_labels=2)
+    model.config.quantization_config = {"quant_method": "gguf"}
+    clean = without_gguf(model)
+    assert type(clean) is type(model) and getattr(clean.config, "quantization_config", None) is None
+    assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), clean.state_dict().values()))
+    clean.save_pretrained(tmp_path / "saved")
+    assert (tmp_path / "saved" / "model.safetensors").is_file()

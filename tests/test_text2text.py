@@ -163,11 +163,11 @@ def test_refuses_encoders_head_method_and_bad_templates(tmp_path, tiny_base, dec
 def test_gguf_quantization_config_is_dropped_with_weights_kept(decoder):
     from transformers import AutoModelForCausalLM
 
-    from headstart.models.generator import _without_gguf
+    from headstart.models.loading import without_gguf
 
     model = AutoModelForCausalLM.from_pretrained(decoder)
     model.config.quantization_config = {"quant_method": "gguf"}
-    clean = _without_gguf(model)
+    clean = without_gguf(model)
     assert getattr(clean.config, "quantization_config", None) is None
     assert all(torch.equal(a, b) for a, b in zip(model.state_dict().values(), clean.state_dict().values()))
 
@@ -198,12 +198,12 @@ def test_dialogsum_columns_are_detected():
 def test_gguf_rebuild_keeps_tied_embeddings_tied():
     from transformers import LlamaConfig, LlamaForCausalLM
 
-    from headstart.models.generator import _without_gguf
+    from headstart.models.loading import without_gguf
 
     config = LlamaConfig(vocab_size=50, hidden_size=16, intermediate_size=32, num_hidden_layers=1, num_attention_heads=2, num_key_value_heads=2, tie_word_embeddings=True)
     model = LlamaForCausalLM(config)
     model.config.quantization_config = {"quant_method": "gguf"}
     before = sum(p.numel() for p in model.parameters())
-    clean = _without_gguf(model)
+    clean = without_gguf(model)
     assert sum(p.numel() for p in clean.parameters()) == before
     assert clean.lm_head.weight.data_ptr() == clean.model.embed_tokens.weight.data_ptr()

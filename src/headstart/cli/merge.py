@@ -20,6 +20,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import yaml
 
+    from headstart.models.loading import without_gguf
     from headstart.models.lora import merge_lora
     from headstart.runs.atomic import RUN_MARKER, StagedDirectory, atomic_write_text
     from headstart.runs.load import load_run
@@ -28,7 +29,7 @@ def run(args: argparse.Namespace) -> int:
     if not (source / "adapter_config.json").is_file():
         raise RunDirError(f"{source}: has no adapter_config.json, so it is not a --method lora run; it is already a plain model.")
     loaded = load_run(source)
-    merged = merge_lora(loaded.model)
+    merged = without_gguf(merge_lora(loaded.model))  # a GGUF base (smollm2-135m) otherwise refuses to save
     output = Path(args.output) if args.output else source.with_name(source.name + "-merged")
     with StagedDirectory(output, args.overwrite) as stage:
         merged.save_pretrained(stage, safe_serialization=True)

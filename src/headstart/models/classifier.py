@@ -8,7 +8,7 @@ from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
 from headstart.errors import ConfigError, ModelNotFoundError
-from headstart.models.loading import hub_kwargs, quiet_transformers
+from headstart.models.loading import hub_kwargs, quiet_transformers, without_gguf
 from headstart.models.pooling import add_mean_pooling_layer, base_uses_mean_pooling, supports_mean_pooling_layer
 
 NO_DECAY = ("bias", "LayerNorm.weight", "layer_norm.weight", "norm.weight")
@@ -36,6 +36,8 @@ def build_classifier(base: ResolvedBase, label_names: list[str], problem_type: s
         )
     except (OSError, ValueError) as err:
         raise ModelNotFoundError(f"could not load a classification model from {base.location} ({err}).") from None
+    if base.gguf_file:
+        model = without_gguf(model)
     if pooling == "mean" or (pooling == "auto" and base_uses_mean_pooling(base.location)):
         if not supports_mean_pooling_layer(model):
             raise ConfigError(f"--pooling mean needs a BERT-style encoder; {type(model).__name__} is not one. Use --pooling cls.")

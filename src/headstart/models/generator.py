@@ -8,13 +8,11 @@ config without it, so every generator can be trained, saved and merged alike.
 
 from __future__ import annotations
 
-import contextlib
-
 from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
 from headstart.errors import ConfigError, ModelNotFoundError
-from headstart.models.loading import hub_kwargs, quiet_transformers
+from headstart.models.loading import hub_kwargs, quiet_transformers, without_gguf
 
 DECODER, SEQ2SEQ = "decoder", "seq2seq"
 
@@ -42,32 +40,6 @@ def generator_kind(base: ResolvedBase) -> str:
     )
 
 
-def _skip_initialisation():
-    """Random initialisation of weights about to be overwritten is wasted time (seconds for 135M on a CPU)."""
-    try:
-        from transformers.initialization import no_init_weights
-    except ImportError:  # older 5.x releases
-        return contextlib.nullcontext()
-    return no_init_weights()
-
-
-def _without_gguf(model: nn.Module) -> nn.Module:
-    """The same weights in a model whose config carries no quantization_config (so it saves)."""
-    from transformers import AutoModelForCausalLM
-
-    config = model.config
-    if getattr(config, "quantization_config", None) is None:
-        return model
-    del config.quantization_config
-    with _skip_initialisation():
-        fresh = AutoModelForCausalLM.from_config(config)
-    fresh.load_state_dict(model.state_dict())
-    # Skipping initialisation also skips tying; re-tie so a tied head stays one tensor (as in the GGUF model).
-    fresh.tie_weights()
-    fresh.generation_config = model.generation_config
-    return fresh
-
-
 def load_generator(base: ResolvedBase, kind: str) -> nn.Module:
     """The base model with its language-modeling head, ready to train or generate."""
     from transformers import AutoModelForCausalLM, AutoModelForSeq2SeqLM
@@ -78,7 +50,7 @@ def load_generator(base: ResolvedBase, kind: str) -> nn.Module:
         model = auto.from_pretrained(base.location, **hub_kwargs(base))
     except (OSError, ValueError) as err:
         raise ModelNotFoundError(f"could not load a {kind} model from {base.location} ({err}).") from None
-    return _without_gguf(model) if base.gguf_file else model
+    return without_gguf(model) if base.gguf_file else model
 
 
 def apply_generation_lora(model: nn.Module, kind: str, r: int, alpha: int, dropout: float) -> nn.Module:
