@@ -11,9 +11,7 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 import sys
-import tempfile
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,7 @@ from typing import Any, Iterator, TextIO
 
 from headstart.data.readers import Table, file_format, read_table
 from headstart.errors import DataError
-from headstart.runs.atomic import ORDINARY_FILE_MODE
+from headstart.runs.atomic import atomic_open
 
 
 @dataclass
@@ -183,16 +181,5 @@ def atomic_output(out: str | Path | None) -> Iterator[TextIO]:
     if out is None:
         yield sys.stdout
         return
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".partial")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            yield handle
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, ORDINARY_FILE_MODE)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    with atomic_open(out, newline="") as handle:
+        yield handle
