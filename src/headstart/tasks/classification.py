@@ -99,6 +99,27 @@ def evaluate_split(model: nn.Module, tokenizer, split: LabeledTexts, label_names
     return score_logits(split_targets(split, label_names, multi_label, separator), logits, label_names, multi_label, threshold), logits
 
 
+@dataclass
+class TrainingSetup:
+    """What every encoder task prepares before the loop: optimizer groups, precision, accelerator, epoch batches."""
+
+    groups: list[dict]
+    trainable: int
+    total: int
+    mixed_precision: str
+    accelerator: object
+    batches: object
+
+
+def prepare_training(model: nn.Module, config: TrainConfig, lengths: list[int], log: Callable[[str], None]) -> TrainingSetup:
+    """Parameter groups for ``config.method`` (logged), precision, accelerator and length-grouped epoch batches."""
+    groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay, config.layer_decay)
+    trainable, total = count_parameters(model)
+    log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
+    mixed_precision = resolve_precision(config.precision)
+    return TrainingSetup(groups, trainable, total, mixed_precision, make_accelerator(mixed_precision), length_grouped_epochs(lengths, config.batch_size, config.seed))
+
+
 DEFAULT_PROMPT_TEMPLATE = "{input}\nAnswer:"
 
 
@@ -145,12 +166,8 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
 
     if config.method == "lora":
         model = apply_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout)
-    groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay, config.layer_decay)
-    trainable, total = count_parameters(model)
-    log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
-    mixed_precision = resolve_precision(config.precision)
-    accelerator = make_accelerator(mixed_precision)
-    batches = length_grouped_epochs(train_enc.lengths(), config.batch_size, config.seed)
+    setup = prepare_training(model, config, train_enc.lengths(), log)
+    mixed_precision, accelerator = setup.mixed_precision, setup.accelerator
 
     def evaluate(current: nn.Module) -> dict[str, float]:
         logits = predict_logits(current, val_enc, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
@@ -160,11 +177,11 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     loop = fit(
         model,
         n_examples=len(train_enc),
-        batches=batches,
+        batches=setup.batches,
         collate=Collator(train_enc, pad_id(tokenizer)),
         step=weighted_classification_step(balanced_weights(train_enc.labels, len(data.label_names))) if config.class_weights == "balanced" else classification_step,
         evaluate=evaluate,
-        param_groups=groups,
+        param_groups=setup.groups,
         config=loop_config(config, config.metric, mixed_precision),
         accelerator=accelerator,
         log=log,
@@ -178,4 +195,4 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     if config.method != "lora":
         for param in model.parameters():
             param.requires_grad_(True)
-    return TrainedClassifier(model, tokenizer, data.label_names, loop, mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val}, threshold=threshold)
+    return TrainedClassifier(model, tokenizer, data.label_names, loop, mixed_precision, setup.trainable, setup.total, {"train": truncated_train, "validation": truncated_val}, threshold=threshold)

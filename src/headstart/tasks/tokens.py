@@ -21,15 +21,13 @@ from headstart.catalog.resolve import ResolvedBase
 from headstart.data.tokens import TaggedSentences, TokenData, TokenOptions, split_words
 from headstart.errors import ConfigError
 from headstart.evaluation.entities import entities, entity_metrics
-from headstart.models.classifier import count_parameters, parameter_groups
 from headstart.models.loading import load_tokenizer
 from headstart.models.tagger import build_tagger
-from headstart.tasks.classification import pad_id
+from headstart.tasks.classification import pad_id, prepare_training
 from headstart.tasks.inference import softmax
 from headstart.training.batching import Collator, Encoded, sorted_batches
 from headstart.training.config import TrainConfig
-from headstart.training.loop import LoopResult, fit, length_grouped_epochs, loop_config, make_accelerator
-from headstart.training.precision import resolve_precision
+from headstart.training.loop import LoopResult, fit, loop_config
 
 IGNORE = -100
 SELECTION_METRIC = "f1"
@@ -225,12 +223,8 @@ def train_tagger(data: TokenData, base: ResolvedBase, config: TrainConfig, optio
     train_enc.labels = [align_labels(w, [index[t] for t in tags], data.tag_names, options.label_all_subwords) for w, tags in zip(train_enc.word_ids, data.train.tags)]
     if truncated:
         log(f"note: {truncated} of {len(data.train)} training sentences are longer than --max-length {config.max_length} sub-words; their ends were not trained on")
-    groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay, config.layer_decay)
-    trainable, total = count_parameters(model)
-    log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
-    mixed_precision = resolve_precision(config.precision)
-    accelerator = make_accelerator(mixed_precision)
-    batches = length_grouped_epochs(train_enc.lengths(), config.batch_size, config.seed)
+    setup = prepare_training(model, config, train_enc.lengths(), log)
+    mixed_precision, accelerator = setup.mixed_precision, setup.accelerator
 
     def evaluate(current: nn.Module) -> dict[str, float]:
         scores = evaluate_sentences(current, tokenizer, data.validation, config, mixed_precision)
@@ -239,11 +233,11 @@ def train_tagger(data: TokenData, base: ResolvedBase, config: TrainConfig, optio
     loop = fit(
         model,
         n_examples=len(train_enc),
-        batches=batches,
+        batches=setup.batches,
         collate=TokenCollator(train_enc, pad_id(tokenizer)),
         step=token_step,
         evaluate=evaluate,
-        param_groups=groups,
+        param_groups=setup.groups,
         config=loop_config(config, SELECTION_METRIC, mixed_precision),
         accelerator=accelerator,
         log=log,
@@ -251,4 +245,4 @@ def train_tagger(data: TokenData, base: ResolvedBase, config: TrainConfig, optio
     model = accelerator.unwrap_model(model)
     for param in model.parameters():
         param.requires_grad_(True)
-    return TrainedTagger(model, tokenizer, data.tag_names, loop, mixed_precision, trainable, total, {"train": truncated})
+    return TrainedTagger(model, tokenizer, data.tag_names, loop, mixed_precision, setup.trainable, setup.total, {"train": truncated})
