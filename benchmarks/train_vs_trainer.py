@@ -87,7 +87,10 @@ def run_trainer(args, group_by_length: bool) -> dict:
     data, tokenizer, model, encoded, groups, index, torch = prepare(args)
     rows = [{"input_ids": ids, "attention_mask": [1] * len(ids), "labels": label} for ids, label in zip(encoded.input_ids, encoded.labels)]
     steps = args.epochs * ((len(rows) + args.batch_size - 1) // args.batch_size)
-    optimizer = torch.optim.AdamW(groups)
+    # The optimizer headstart's loop builds (fused AdamW, as Trainer's own default since torch 2.8), so only the loops differ.
+    from headstart.training.loop import make_optimizer
+
+    optimizer = make_optimizer(groups)
     scheduler = get_linear_schedule_with_warmup(optimizer, int(0.1 * steps), steps)
     training_args = TrainingArguments(
         output_dir=str(Path(args.workdir) / "trainer"),
