@@ -111,3 +111,11 @@ def test_prompting_refuses_seq2seq_models(tmp_path):
     t5 = build_tiny_t5(tmp_path / "t5")
     with pytest.raises(ConfigError, match="needs a decoder"):
         load_prompt_model(resolve_base(str(t5)))
+
+
+def test_template_escapes_keep_non_ascii_text():
+    from headstart.tasks.generation import template_text
+
+    assert template_text("Résumé — {input}\\nCatégorie :") == "Résumé — {input}\nCatégorie :"
+    assert template_text("a\\tb\\\\n") == "a\tb\\n"  # an escaped backslash stays a backslash
+    assert template_text("日本語 {input}") == "日本語 {input}"

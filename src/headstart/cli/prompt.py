@@ -51,8 +51,6 @@ def _sample(n: int, limit: int | None, seed: int) -> list[int]:
 
 
 def run(args: argparse.Namespace) -> int:
-    import codecs
-
     from headstart.catalog.resolve import resolve_base
     from headstart.data.classification import DataSpec, load_classification_data
     from headstart.data.detect import detect_task
@@ -60,6 +58,7 @@ def run(args: argparse.Namespace) -> int:
     from headstart.evaluation.generation import generation_headline
     from headstart.evaluation.metrics import headline
     from headstart.runs.atomic import atomic_write_json
+    from headstart.tasks.generation import template_text
     from headstart.tasks.prompting import load_prompt_model, prompt_classify, prompt_generate
 
     if any(k < 0 for k in args.shots) or args.batch_size < 1 or (args.limit is not None and args.limit < 1):
@@ -86,7 +85,7 @@ def run(args: argparse.Namespace) -> int:
         scored = data.test if data.test is not None else data.validation
         scored = scored.subset(_sample(len(scored), args.limit, args.seed), scored.name)
         model = load_prompt_model(resolve_base(args.base, args.allow_download))
-        stop = codecs.decode(args.stop, "unicode_escape") if args.stop else None
+        stop = template_text(args.stop) if args.stop else None
         for shots in args.shots:
             metrics, predictions = prompt_generate(model, data.train, scored, shots, args.seed, args.prompt_template, args.max_length or 384, args.max_new_tokens, stop, args.batch_size, log)
             metrics["examples"] = [{"source": s, "target": t, "prediction": p} for s, t, p in list(zip(scored.sources, scored.targets, predictions))[:5]]

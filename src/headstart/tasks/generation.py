@@ -8,7 +8,7 @@ target as decoder labels.
 
 from __future__ import annotations
 
-import codecs
+import re
 from dataclasses import dataclass
 from typing import Literal
 
@@ -49,7 +49,7 @@ class GenerationOptions:
 
     def resolved_stop(self, kind: str) -> str | None:
         if self.stop is not None:
-            return codecs.decode(self.stop, "unicode_escape") if self.stop else None
+            return template_text(self.stop) if self.stop else None
         return "\n\n" if kind == DECODER else None
 
     def validate(self) -> None:
@@ -65,9 +65,16 @@ class GenerationOptions:
             raise ConfigError("invalid generation options:\n  " + "\n  ".join(problems))
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", "\\": "\\"}
+
+
 def template_text(template: str) -> str:
-    """A template as typed on a command line, with escapes like \\n turned into characters."""
-    return codecs.decode(template, "unicode_escape") if "\\" in template else template
+    """A template or stop string as typed on a command line: \\n, \\t, \\r and \\\\ become characters.
+
+    Only these escapes: every other character, non-ASCII text included, stays as typed
+    (Python's 'unicode_escape' codec would turn 'é' into mojibake).
+    """
+    return re.sub(r"\\([ntr\\])", lambda m: _ESCAPES[m.group(1)], template)
 
 
 def truncate_inputs(tokenizer, texts: list[str], max_tokens: int) -> tuple[list[str], int]:
