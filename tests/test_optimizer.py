@@ -32,3 +32,15 @@ def test_parameters_the_fused_kernel_cannot_take_get_plain_adamw():
     assert make_optimizer([{"params": [torch.nn.Parameter(torch.zeros(2))]}, {"params": []}]).defaults["fused"] is True
     mixed = make_optimizer([{"params": [torch.nn.Parameter(torch.zeros(2)), torch.nn.Parameter(torch.zeros(2, device="meta"))]}])
     assert not mixed.defaults["fused"]
+
+
+def test_accelerator_after_another_library_fixed_another_precision():
+    # Found on a GPU: setfit's Trainer (fp32) ran first in the process, then headstart's bf16 run was refused by
+    # accelerate ("AcceleratorState has already been initialized and cannot be changed").
+    from accelerate import Accelerator
+
+    from headstart.training.loop import make_accelerator
+
+    Accelerator(mixed_precision="bf16")
+    assert make_accelerator("no").mixed_precision == "no"
+    assert make_accelerator("bf16").mixed_precision == "bf16"

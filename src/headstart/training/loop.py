@@ -17,6 +17,7 @@ from typing import Callable, Iterable
 
 import torch
 from accelerate import Accelerator
+from accelerate.state import AcceleratorState
 from accelerate.utils import DistributedDataParallelKwargs, broadcast
 from torch import nn
 from torch.utils.data import DataLoader
@@ -152,6 +153,11 @@ def make_accelerator(mixed_precision: str) -> Accelerator:
     # DDP must tolerate parameters without gradients: a frozen encoder during MLM head warm-up,
     # or a pooler that mean pooling never calls.
     ddp = DistributedDataParallelKwargs(find_unused_parameters=True)
+    state = AcceleratorState._shared_state
+    if state and state.get("_mixed_precision", mixed_precision) != mixed_precision:
+        # Another accelerate user in this process (e.g. a transformers Trainer) fixed another precision; accelerate
+        # refuses a second one. Reset the process-wide state (the distributed set-up stays) so this run gets its own.
+        AcceleratorState._reset_state(reset_partial_state=False)
     return Accelerator(mixed_precision=mixed_precision, cpu=cpu, kwargs_handlers=[ddp])
 
 
