@@ -38,9 +38,11 @@ def test_accelerator_after_another_library_fixed_another_precision():
     # Found on a GPU: setfit's Trainer (fp32) ran first in the process, then headstart's bf16 run was refused by
     # accelerate ("AcceleratorState has already been initialized and cannot be changed").
     from accelerate import Accelerator
+    from accelerate.state import AcceleratorState
 
     from headstart.training.loop import make_accelerator
 
+    AcceleratorState._reset_state()  # whatever earlier tests left: now "another library" fixes bf16
     Accelerator(mixed_precision="bf16")
     assert make_accelerator("no").mixed_precision == "no"
     assert make_accelerator("bf16").mixed_precision == "bf16"
