@@ -226,3 +226,12 @@ def test_self_training_round_is_kept_unless_validation_drops(tiny_base, scores, 
         assert any(k.startswith("bert.encoder.") for k in changed) and "classifier.weight" in changed
     else:
         assert changed == []
+
+
+def test_end_to_end_flag_needs_the_contrastive_stage(tmp_path, files, tiny_base):
+    # --method auto may choose full (enough labels); the flag would then do nothing, so it is refused, not ignored.
+    folder, _ = files
+    spec = DataSpec(train=str(folder / "train.csv"), validation=str(folder / "validation.csv"))
+    with pytest.raises(ConfigError, match="--contrastive-end-to-end follows the contrastive stage.*--method full"):
+        train_run(spec, base=str(tiny_base), config=TrainConfig(method="auto", contrastive_end_to_end=2, epochs=1, precision="fp32"), output=tmp_path / "run", log=lambda m: None)
+    assert not (tmp_path / "run").exists()

@@ -304,3 +304,16 @@ def test_cli_train_tokens_writes_a_run_and_prints_entity_scores(tmp_path, tiny_b
     assert "validation (used to pick the best epoch): entity F1" in printed and "model: " + str(out) in printed
     record = yaml.safe_load((out / "headstart.yaml").read_text())
     assert record["train"]["method"] == "full" and record["data"]["splits"]["validation"]["sentences"] == 3
+
+
+def test_cli_tokens_and_text2text_refuse_unlabeled(tmp_path, tiny_base, capsys):
+    from headstart.cli.main import main
+
+    train = write(tmp_path / "train.conll", tiny_ner_lines(10, 2))
+    extra = write(tmp_path / "more.txt", "some text\n")
+    assert main(["train", str(train), "--task", "tokens", "--base", str(tiny_base), "--unlabeled", str(extra), "--output", str(tmp_path / "r")]) == 2
+    assert "--unlabeled (self-training on unlabeled texts) is for text classification" in capsys.readouterr().err
+    pairs = write(tmp_path / "pairs.jsonl", '{"input": "a b", "target": "c"}\n' * 4)
+    assert main(["train", str(pairs), "--task", "text2text", "--base", str(tiny_base), "--unlabeled", str(extra), "--output", str(tmp_path / "t")]) == 2
+    assert "--task text2text does not use it" in capsys.readouterr().err
+    assert not (tmp_path / "r").exists() and not (tmp_path / "t").exists()

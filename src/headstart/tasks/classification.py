@@ -146,6 +146,8 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
             return train_contrastive(data, base, config, log)
     if data.unlabeled is not None:
         raise ConfigError(f"--unlabeled texts are used by --method contrastive (self-training); this run trains with --method {config.method}. Pass --method contrastive, or drop --unlabeled.")
+    if config.contrastive_end_to_end:
+        raise ConfigError(f"--contrastive-end-to-end follows the contrastive stage; this run trains with --method {config.method} (see the method line above). Pass --method contrastive, or drop the flag (--epochs sets cross-entropy fine-tuning).")
     set_seed(config.seed)
     tokenizer = load_tokenizer(base)
     if data.multi_label and config.class_weights != "none":
