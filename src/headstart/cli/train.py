@@ -12,6 +12,7 @@ from tqdm.auto import tqdm
 from headstart.catalog.entries import DEFAULT_BASE
 from headstart.cli.args import add_dataclass_arguments, build_dataclass
 from headstart.data.classification import DataSpec
+from headstart.errors import ConfigError
 from headstart.training.config import TrainConfig
 
 DEMO = "banking77 sample (bundled)"
@@ -57,10 +58,10 @@ def run(args: argparse.Namespace) -> int:
 
         task = detect_task(args.data, args.encoding)
     if task in TASK_MODULES:
+        if getattr(args, "unlabeled", None):
+            raise ConfigError(f"--unlabeled (self-training on unlabeled texts) is for text classification with --method contrastive; --task {task} does not use it. Drop --unlabeled; to use unlabeled text, adapt the base first: headstart adapt BASE texts.txt --output adapted/, then --base adapted/.")
         return int(importlib.import_module(TASK_MODULES[task]).run(args) or 0)
     if task == "pairs" and args.data is None:
-        from headstart.errors import ConfigError
-
         raise ConfigError("--task pairs needs a data file with two text columns and a label, e.g. headstart train pairs.tsv --task pairs (the bundled demo is single-text).")
     config = build_dataclass(TrainConfig, args)
     if args.data is None:

@@ -50,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError("--task text2text needs a data file of input/target pairs, e.g. headstart train pairs.jsonl --task text2text --base smollm2-135m")
     if args.label_column is not None:
         raise ConfigError("--label-column is for classification; name the target text column with --target-column.")
-    if getattr(args, "unlabeled", None):
-        raise ConfigError("--unlabeled (self-training on unlabeled texts) is for text classification with --method contrastive; --task text2text does not use it. Drop --unlabeled; to use unlabeled text, adapt the base first: headstart adapt BASE texts.txt --output adapted/, then --base adapted/.")
     config = build_dataclass(TrainConfig, args)
     base = args.base if _given(args, "base", DEFAULT_BASE) else DEFAULT_GENERATOR
     args.train = args.data

@@ -30,8 +30,6 @@ def run(args: argparse.Namespace) -> int:
             raise ConfigError(f"{flag} is for tables; token files have the token in the first column and the tag in the last.")
     files = TokenFiles(args.data, args.validation, args.test, args.encoding, args.validation_fraction, args.split_seed)
     options = build_dataclass(TokenOptions, args)
-    if getattr(args, "unlabeled", None):
-        raise ConfigError("--unlabeled (self-training on unlabeled texts) is for text classification with --method contrastive; --task tokens does not use it. Drop --unlabeled; to use unlabeled text, adapt the base first: headstart adapt BASE texts.txt --output adapted/, then --base adapted/.")
     config = build_dataclass(TrainConfig, args)
     summary = train_token_run(files, options, args.base, config, args.output, args.overwrite, args.allow_download, log=lambda m: tqdm.write(m, file=sys.stderr))
     held_out = "test" if "test" in summary.metrics else "validation"
