@@ -13,7 +13,7 @@ import yaml
 from headstart.api import predict_texts, train_run
 from headstart.data.classification import DataSpec
 from headstart.errors import ConfigError
-from headstart.tasks.contrastive import fit_head, install_head, pair_cosine_loss, sentence_embeddings
+from headstart.tasks.contrastive import contrastive_passes, fit_head, install_head, pair_cosine_loss, sentence_embeddings
 from headstart.training.config import TrainConfig
 from headstart.training.sampling import class_chain, class_grouped_batches
 
@@ -130,6 +130,16 @@ def test_contrastive_rejects_multilabel(tmp_path, tiny_base):
     path.write_text("text,label\n" + "\n".join(f"good film {i},pos|fun" for i in range(10)) + "\n" + "\n".join(f"bad film {i},neg" for i in range(10)) + "\n")
     with pytest.raises(ConfigError, match="single-label"):
         train_run(DataSpec(train=str(path), multi_label=True), base=str(tiny_base), config=TrainConfig(method="contrastive", precision="fp32"), output=tmp_path / "run", log=lambda m: None)
+
+
+def test_contrastive_budget_follows_the_examples_per_class():
+    """40 passes at 8 per class (320 texts a class), at least 32 with more; the median class sets it; the option wins."""
+    per_class = lambda n, classes=2: [c for c in range(classes) for _ in range(n)]
+    assert contrastive_passes(per_class(8), TrainConfig()) == 40
+    assert contrastive_passes(per_class(4, 5), TrainConfig()) == 80
+    assert contrastive_passes(per_class(64), TrainConfig()) == 32
+    assert contrastive_passes(per_class(64) + [2], TrainConfig()) == 32  # one rare class does not set the budget
+    assert contrastive_passes(per_class(8), TrainConfig(contrastive_passes=3)) == 3
 
 
 def test_contrastive_passes_validated():

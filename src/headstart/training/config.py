@@ -33,7 +33,7 @@ class TrainConfig:
     gradual_unfreeze: int = 0
     """Gradual unfreezing (ULMFiT): the new head trains alone for this many epochs, then one more encoder layer joins every this many epochs, top layer first, embeddings last (0 = off; with --method full, or lora where the adapters join layer by layer)."""
     contrastive_passes: int | None = None
-    """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: enough to show each class 320 texts, i.e. 40 passes at 8 examples per class, and at least 16)."""
+    """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: enough to show each class 320 texts, i.e. 40 passes at 8 examples per class, and at least 32)."""
     contrastive_end_to_end: int = 0
     """With --method contrastive: after the logistic-regression head, fine-tune encoder and head together with cross-entropy for up to this many epochs (0 = off); kept only where validation improves."""
     pseudo_label_threshold: float = 0.8
