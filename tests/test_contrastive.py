@@ -15,7 +15,7 @@ from headstart.data.classification import DataSpec
 from headstart.errors import ConfigError
 from headstart.tasks.contrastive import contrastive_passes, fit_head, install_head, pair_cosine_loss, sentence_embeddings
 from headstart.training.config import TrainConfig
-from headstart.training.sampling import class_chain, class_grouped_batches
+from headstart.training.sampling import class_grouped_batches
 
 
 def test_batches_cover_every_example_once_with_positives_in_each_chunk():
@@ -35,23 +35,25 @@ def test_batches_stay_linear_for_many_classes():
     # SetFit's pair list for 150 classes x 40 examples would hold ~18M negative pairs (setfit #628).
     labels = [i % 150 for i in range(6000)]
     start = time.perf_counter()
-    batches = class_grouped_batches(labels, 32, seed=0, chain=list(range(150)))
+    batches = class_grouped_batches(labels, 32, seed=0)
     assert time.perf_counter() - start < 2.0
     assert sum(len(b) for b in batches) == 6000
     assert len(batches) <= 6000 // 32 + 2
 
 
-def test_chain_puts_near_classes_next_to_each_other():
-    angles = np.array([0.0, 2.0, 0.2, 1.8, 0.4])  # classes 0,2,4 close together; 1,3 close together
-    centroids = np.stack([np.cos(angles), np.sin(angles)], axis=1)
-    chain = class_chain(centroids)
-    assert sorted(chain) == [0, 1, 2, 3, 4]
-    assert set(chain[:3]) == {0, 2, 4} and set(chain[3:]) == {1, 3}
-    labels = [c for c in range(5) for _ in range(4)]
-    # 2 classes per batch of 8: with the chain, every batch pairs near classes except where the chain turns.
-    batches = class_grouped_batches(labels, 8, seed=0, chain=chain)
-    mixed = sum(1 for b in batches if {labels[i] for i in b} in ({0, 1}, {0, 3}, {2, 1}, {2, 3}, {4, 1}, {4, 3}))
-    assert mixed <= 1
+def test_every_class_meets_most_others_as_negatives():
+    """BANKING77 at 8 per class: over a run's 40 passes most class pairs share a batch at least once.
+
+    A fixed nearest-neighbour class order (hard negatives) let each class meet only its few neighbours (under 10% of
+    the pairs) and cost 8 points of accuracy; the pairs that never meet are never pushed apart.
+    """
+    labels = [c for c in range(77) for _ in range(8)]
+    met = set()
+    for p in range(40):
+        for batch in class_grouped_batches(labels, 16, seed=p):
+            classes = sorted({labels[i] for i in batch})
+            met.update((a, b) for i, a in enumerate(classes) for b in classes[i + 1 :])
+    assert len(met) / (77 * 76 / 2) > 0.5
 
 
 def test_pair_loss_by_hand():

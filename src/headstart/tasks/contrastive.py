@@ -4,8 +4,9 @@ Stage 1 fine-tunes the encoder so that texts of the same label embed close and
 texts of different labels apart: SetFit's cosine-similarity objective, but over
 *every* pair inside a class-grouped batch (training/sampling.py) instead of a
 pre-built pair list, so memory and time stay linear in the number of examples
-(SetFit's pair list is quadratic: setfit #628, #249). Confusable classes share
-batches (hard negatives). It runs on the one training loop; only the step differs.
+(SetFit's pair list is quadratic: setfit #628, #249). Which classes share a batch
+changes every pass, so every class meets many others as negatives. It runs on the
+one training loop; only the step differs.
 
 Stage 2 fits a logistic-regression head on the frozen embeddings (as SetFit
 does) and writes it into the model's own output layer, so the run stays a plain
@@ -47,7 +48,7 @@ from headstart.training.batching import Collator, Encoded
 from headstart.training.config import TrainConfig
 from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
 from headstart.training.precision import resolve_precision
-from headstart.training.sampling import class_chain, class_grouped_batches, classes_per_batch
+from headstart.training.sampling import class_grouped_batches
 
 POOLER_SCALE = 1e-3
 """``s`` of the near-identity pooler tanh(s*x)/s: relative error below s**2 * max|x|**2 / 3 (about 1e-4 here)."""
@@ -193,19 +194,13 @@ def contrastive_stage(model: nn.Module, encoded: Encoded, passes: int, setup: Co
         model.get_parameter(name).requires_grad_(False)
     groups = parameter_groups(model, "full", config.resolved_learning_rate(), config.resolved_learning_rate(), config.weight_decay, config.layer_decay)
     trainable, total = count_parameters(model)
-    chain = None
-    if n_classes > classes_per_batch(n_classes, config.batch_size):
-        start = setup.embed(model, encoded)
-        centroids = np.stack([start[labels == c].mean(0) if (labels == c).any() else np.zeros(start.shape[1]) for c in range(n_classes)])
-        chain = class_chain(centroids)
-        log("contrastive: batches group classes whose examples embed close together (hard negatives)")
     evaluations = min(EVALUATIONS, passes)
     per_block = math.ceil(passes / evaluations)
     log(f"method contrastive: {per_block * evaluations} passes over {len(encoded)} examples in class-grouped batches of {config.batch_size}, training {trainable:,} of {total:,} parameters; then a logistic-regression head")
 
     def block_batches(epoch: int) -> list[list[int]]:
         first = max(epoch - 1, 0) * per_block
-        return [b for p in range(first, first + per_block) for b in class_grouped_batches(encoded.labels, config.batch_size, config.seed * 1000 + p, chain)]
+        return [b for p in range(first, first + per_block) for b in class_grouped_batches(encoded.labels, config.batch_size, config.seed * 1000 + p)]
 
     head: dict[str, object] = {}
 
