@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import sys
 import time
 from pathlib import Path
@@ -23,19 +22,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fewshot  # noqa: E402  (same data loading and sampling as the benchmark)
 
 
-def head_accuracies(train_x, train_y, test_x, test_y, seed: int) -> dict[str, float]:
+def head_accuracies(train_x, train_y, test_x, test_y, n_classes: int, seed: int) -> dict[str, float]:
+    """Test accuracy of headstart's own head (tasks.contrastive.fit_head) per C, on the features as they are and at unit length."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
-    scalings = {
-        "median": lambda x, ref: x / np.median(np.linalg.norm(ref, axis=1)),
-        "unit": lambda x, ref: x / np.linalg.norm(x, axis=1, keepdims=True),
-    }
+    from headstart.tasks.contrastive import fit_head
+
+    unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)
     out = {}
-    for name, scale in scalings.items():
+    for name, scale in (("median", lambda x: x), ("unit", unit)):  # fit_head scales to unit median norm itself
         for c in (0.1, 1.0, 10.0, 100.0):
-            head = LogisticRegression(C=c, max_iter=2000, random_state=seed).fit(scale(train_x, train_x), train_y)
-            out[f"{name}_C{c:g}"] = float((head.predict(scale(test_x, train_x)) == test_y).mean())
+            weight, bias, factor = fit_head(scale(train_x), train_y, n_classes, seed, c)
+            predicted = (scale(test_x) * factor @ weight.T + bias).argmax(-1)
+            out[f"{name}_C{c:g}"] = float((predicted == test_y).mean())
     return out
 
 
@@ -62,7 +61,7 @@ def main() -> int:
 
     torch.set_num_threads(args.threads)
     pool, test = fewshot.load_dataset(args.dataset)
-    test = random.Random(0).sample(test, min(1000, len(test)))
+    test = fewshot.fixed_test_sample(test, 1000)
     labels = sorted({label for _, label in pool})
     index = {label: i for i, label in enumerate(labels)}
     out = Path(args.out)
@@ -79,7 +78,7 @@ def main() -> int:
             model, pad = trained.model.eval(), pad_id(trained.tokenizer)
             features = [embed(model, encode_texts(trained.tokenizer, [t for t, _ in rows], config.max_length)[0], pad, config.eval_batch_size, trained.mixed_precision) for rows in (train, test)]
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
-            row = {"dataset": args.dataset, "size": args.size, "passes": passes, "seed": seed, "train_seconds": seconds, **head_accuracies(features[0], targets[0], features[1], targets[1], seed)}
+            row = {"dataset": args.dataset, "size": args.size, "passes": passes, "seed": seed, "train_seconds": seconds, **head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)}
             print(json.dumps(row), flush=True)
             with open(out, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row) + "\n")

@@ -86,6 +86,11 @@ def load_dataset(name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]
     return train, test
 
 
+def fixed_test_sample(test: list[tuple[str, str]], size: int) -> list[tuple[str, str]]:
+    """The same test rows for every engine, seed and run (seed 0)."""
+    return random.Random(0).sample(test, min(size, len(test)))
+
+
 def sample_per_class(rows: list[tuple[str, str]], per_class: int, seed: int) -> list[tuple[str, str]]:
     by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
     for row in rows:
@@ -203,7 +208,7 @@ def main() -> int:
     for dataset, size in [pair for pair in COST_ORDER if pair[0] in args.datasets and pair[1] in args.sizes]:
         pool, test = load_dataset(dataset)
         args.pool = pool
-        test = random.Random(0).sample(test, min(args.test_size, len(test)))
+        test = fixed_test_sample(test, args.test_size)
         labels = sorted({l for _, l in pool})
         key = f"{dataset}/{size}"
         entry = report["settings"].setdefault(key, {"classes": len(labels), "train_examples": None, "test_examples": len(test), "runs": {e: [] for e in args.engines}})

@@ -117,8 +117,8 @@ def embed(model: nn.Module, encoded: Encoded, pad_token_id: int, batch_size: int
     return predict_logits(_EmbeddingView(model), encoded, pad_token_id, batch_size, mixed_precision)
 
 
-def fit_head(features: np.ndarray, labels: np.ndarray, n_classes: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
-    """Logistic regression on embeddings; returns (weight [n_classes, dim], bias [n_classes], feature scale)."""
+def fit_head(features: np.ndarray, labels: np.ndarray, n_classes: int, seed: int, c: float = HEAD_C) -> tuple[np.ndarray, np.ndarray, float]:
+    """Logistic regression (inverse regularisation ``c``) on embeddings; returns (weight [n_classes, dim], bias [n_classes], feature scale)."""
     scale = 1.0 / max(float(np.median(np.linalg.norm(features, axis=1))), 1e-12)
     present = np.unique(labels)
     weight = np.zeros((n_classes, features.shape[1]))
@@ -127,7 +127,7 @@ def fit_head(features: np.ndarray, labels: np.ndarray, n_classes: int, seed: int
         bias[:] = -1e4
         bias[present[0]] = 0.0
         return weight, bias, scale
-    regression = LogisticRegression(C=HEAD_C, max_iter=1000, random_state=seed)
+    regression = LogisticRegression(C=c, max_iter=1000, random_state=seed)
     regression.fit(features * scale, labels)
     coef, intercept = regression.coef_, regression.intercept_
     if len(present) == 2:  # sklearn's binary model has one row: split it symmetrically into two logits
