@@ -8,6 +8,7 @@ Used to choose the defaults in tasks/contrastive.py (BENCHMARKS.md, "Few labels"
 seeds 0-2, which the benchmark reports.
 
     python benchmarks/contrastive_tuning.py --dataset trec --size 64 --passes 16 32 --seeds 10 11 --out bench-out/tuning.jsonl
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --learning-rate 4e-5 --seeds 10 11 12
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ def main() -> int:
     parser.add_argument("--size", type=int, required=True, help="labeled examples per class")
     parser.add_argument("--passes", type=int, nargs="+", required=True)
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
+    parser.add_argument("--learning-rate", type=float, default=None, help="encoder learning rate (default: headstart's, 2e-5)")
+    parser.add_argument("--batch-size", type=int, default=None, help="texts per contrastive batch (default: headstart's, 16)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
@@ -71,14 +74,15 @@ def main() -> int:
             train = fewshot.sample_per_class(pool, args.size, seed)
             split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
             data = ClassificationData(split, split.subset(list(range(len(split))), "validation"), None, labels)
-            config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=passes)
+            overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size)) if v is not None}
+            config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=passes, **overrides)
             start = time.perf_counter()
             trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda message: None)
             seconds = time.perf_counter() - start
             model, pad = trained.model.eval(), pad_id(trained.tokenizer)
             features = [embed(model, encode_texts(trained.tokenizer, [t for t, _ in rows], config.max_length)[0], pad, config.eval_batch_size, trained.mixed_precision) for rows in (train, test)]
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
-            row = {"dataset": args.dataset, "size": args.size, "passes": passes, "seed": seed, "train_seconds": seconds, **head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)}
+            row = {"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, "seed": seed, "train_seconds": seconds, **head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)}
             print(json.dumps(row), flush=True)
             with open(out, "a", encoding="utf-8") as handle:
                 handle.write(json.dumps(row) + "\n")

@@ -5,8 +5,11 @@ by both), the same sampled training examples and seeds, the same fixed test samp
 For each dataset and examples-per-class size, each seed trains both engines back
 to back (order alternating per seed, so machine load hits both alike); accuracy on
 the test sample and training wall time (model load + training + head fit, test
-evaluation excluded) are recorded. Results are written to JSON after every run,
-so an interrupted benchmark keeps what finished.
+evaluation excluded) are recorded. Before any timed run each engine trains once,
+untimed, on two examples per class (one step), so that one-off process costs (imports,
+first kernel calls, CUDA initialisation on a GPU) do not land on whichever engine happens
+to run first. Results are written to JSON after every run, so an interrupted benchmark
+keeps what finished.
 
     python benchmarks/fewshot.py                        # everything, cheapest first
     python benchmarks/fewshot.py --datasets sst2 trec --sizes 8 --seeds 2
@@ -166,6 +169,21 @@ def run_setfit(train: list[tuple[str, str]], test: list[tuple[str, str]], labels
     return {"accuracy": accuracy, "macro_f1": float(f1_score(truth, predicted, average="macro")), "train_seconds": seconds, "pair_steps": args.setfit_max_steps if capped else steps_uncapped, "capped": capped}
 
 
+def warm_up(runners: dict, engines: list[str], dataset: str, args: argparse.Namespace) -> dict[str, float]:
+    """One untimed, one-step run of each engine on two examples per class; returns each engine's warm-up seconds."""
+    pool, _ = load_dataset(dataset)
+    labels = sorted({l for _, l in pool})
+    train = sample_per_class(pool, 2, 999)
+    tiny = argparse.Namespace(**{**vars(args), "passes": 1, "setfit_max_steps": 1, "end_to_end": 0, "unlabeled_per_class": 0, "validation_per_class": 0, "pool": pool})
+    seconds = {}
+    for engine in dict.fromkeys("headstart" if e == "headstart-plus" else e for e in engines):
+        start = time.perf_counter()
+        runners[engine](train, train, labels, 999, tiny)
+        seconds[engine] = time.perf_counter() - start
+        print(f"warm-up {engine}: {seconds[engine]:.1f} s (untimed in the results)", flush=True)
+    return seconds
+
+
 def summarise(runs: list[dict]) -> dict:
     out = {}
     for key in ("accuracy", "train_seconds"):
@@ -188,6 +206,7 @@ def main() -> int:
     parser.add_argument("--end-to-end", type=int, default=0, help="headstart-plus: --contrastive-end-to-end epochs (default 0: off)")
     parser.add_argument("--unlabeled-per-class", type=int, default=0, help="headstart-plus: self-training on N x classes unlabeled texts drawn at random from the training pool (default 0: off)")
     parser.add_argument("--validation-per-class", type=int, default=0, help="headstart-plus: extra labeled validation examples per class (default 0: validate on the training sample)")
+    parser.add_argument("--no-warm-up", action="store_true", help="skip the untimed one-step run of each engine before the timed runs")
     parser.add_argument("--out", default="bench-out/fewshot.json")
     args = parser.parse_args()
     headstart_options = {"end_to_end": args.end_to_end, "unlabeled_per_class": args.unlabeled_per_class, "validation_per_class": args.validation_per_class}
@@ -205,7 +224,11 @@ def main() -> int:
             raise SystemExit(f"{out} holds runs with other headstart options ({previous}); pass another --out.")
     report["headstart_options"] = headstart_options
     runners = {"headstart": run_headstart, "headstart-plus": lambda *a: run_headstart(*a, plus=True), "setfit": run_setfit}
-    for dataset, size in [pair for pair in COST_ORDER if pair[0] in args.datasets and pair[1] in args.sizes]:
+    todo = [pair for pair in COST_ORDER if pair[0] in args.datasets and pair[1] in args.sizes]
+    if todo and not args.no_warm_up:
+        report.setdefault("warm_up_seconds", []).append(warm_up(runners, args.engines, todo[0][0], args))
+        out.write_text(json.dumps(report, indent=2))
+    for dataset, size in todo:
         pool, test = load_dataset(dataset)
         args.pool = pool
         test = fixed_test_sample(test, args.test_size)
