@@ -9,6 +9,13 @@ seeds 0-2, which the benchmark reports.
 
     python benchmarks/contrastive_tuning.py --dataset trec --size 64 --passes 16 32 --seeds 10 11 --out bench-out/tuning.jsonl
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --learning-rate 4e-5 --seeds 10 11 12
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --pooling-variant raw-mean --seeds 10 11 12
+
+``--pooling-variant`` swaps what the contrastive loss reads, to compare with the default (the mean-pooling layer's
+output, no dropout in that layer: models/pooling.exact_mean_pooling): ``with-dropout`` (the layer's dropout on, as
+before 2026-11-26's sixth round), ``frozen`` (no dropout, and the pooling layer's own weights not trained), ``raw-mean``
+(sentence-transformers' own vector: the token mean of the last original layer, before the pooling layer's LayerNorm).
+The head is always fitted on the model's own pooled vector.
 """
 
 from __future__ import annotations
@@ -36,14 +43,49 @@ def head_accuracies(train_x, train_y, test_x, test_y, n_classes: int, seed: int)
     return out
 
 
+def use_pooling_variant(variant: str) -> None:
+    """Patch headstart's contrastive stage for ``--pooling-variant`` (this process only)."""
+    import contextlib
+
+    import headstart.tasks.contrastive as contrastive
+
+    if variant == "with-dropout":
+        contrastive.exact_mean_pooling = lambda model: contextlib.nullcontext()
+    elif variant == "frozen":
+        exact = contrastive.exact_mean_pooling
+
+        @contextlib.contextmanager
+        def frozen(model):
+            from headstart.models.pooling import mean_pooling_layer
+
+            layer = mean_pooling_layer(model)
+            for param in layer.parameters():
+                param.requires_grad_(False)
+            with exact(model):
+                yield
+
+        contrastive.exact_mean_pooling = frozen
+    elif variant == "raw-mean":
+
+        def raw_mean_step(model, batch):
+            inputs = {k: v for k, v in batch.items() if k != "labels"}
+            hidden = model(**inputs, output_hidden_states=True).hidden_states[-2]
+            mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
+            return contrastive.pair_cosine_loss((hidden * mask).sum(1) / mask.sum(1), batch["labels"])
+
+        contrastive.contrastive_step = raw_mean_step
+
+
 def main() -> int:
     parser = fewshot.tuning_parser(__doc__)
     parser.add_argument("--passes", type=int, nargs="+", required=True)
     parser.add_argument("--learning-rate", type=float, default=None, help="encoder learning rate (default: headstart's, 2e-5)")
     parser.add_argument("--batch-size", type=int, default=None, help="texts per contrastive batch (default: headstart's, 16)")
+    parser.add_argument("--pooling-variant", choices=["default", "with-dropout", "frozen", "raw-mean"], default="default", help="what the contrastive loss reads (see above)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
+    use_pooling_variant(args.pooling_variant)
     import numpy as np
 
     from headstart.training.config import TrainConfig
@@ -57,7 +99,7 @@ def main() -> int:
             seconds, features = fewshot.train_and_embed(train, test, labels, config)
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
             accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
-            fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
+            fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **({"pooling_variant": args.pooling_variant} if args.pooling_variant != "default" else {}), "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 
 

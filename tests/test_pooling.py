@@ -43,3 +43,27 @@ def test_mean_pooled_classifier_reloads_with_plain_transformers(tiny_base, tmp_p
 def test_auto_pooling_is_cls_for_plain_bert(tiny_base):
     model = build_classifier(resolve_base(str(tiny_base)), ["a", "b"], pooling="auto")
     assert model.config.num_hidden_layers == 2
+
+
+def test_exact_mean_pooling_turns_off_only_the_pooling_layers_dropout_and_restores_it(tiny_base):
+    from headstart.models.pooling import exact_mean_pooling, mean_pooling_layer
+
+    base = resolve_base(str(tiny_base))
+    tokenizer = load_tokenizer(base)
+    assert mean_pooling_layer(build_classifier(base, ["a", "b"], pooling="cls")) is None
+    model = build_classifier(base, ["a", "b"], pooling="mean")
+    layer = mean_pooling_layer(model)
+    assert layer is model.bert.encoder.layer[-1]
+    model.eval()
+    layer.train()  # only the pooling layer drops out, so any difference between passes is its dropout
+    batch = tokenizer(["the movie was great and long", "bad"], padding=True, return_tensors="pt")
+    with torch.no_grad():
+        noisy = [model.bert(**batch).last_hidden_state[:, 0] for _ in range(2)]
+        with exact_mean_pooling(model):
+            exact = [model.bert(**batch).last_hidden_state[:, 0] for _ in range(2)]
+            assert all(m.p == 0.0 for m in layer.modules() if isinstance(m, torch.nn.Dropout))
+        model.eval()
+        reference = model.bert(**batch).last_hidden_state[:, 0]
+    assert not torch.allclose(noisy[0], noisy[1])
+    assert torch.allclose(exact[0], exact[1]) and torch.allclose(exact[0], reference, atol=1e-6)
+    assert all(m.p > 0 for m in layer.modules() if isinstance(m, torch.nn.Dropout))

@@ -6,7 +6,9 @@ texts of different labels apart: SetFit's cosine-similarity objective, but over
 pre-built pair list, so memory and time stay linear in the number of examples
 (SetFit's pair list is quadratic: setfit #628, #249). Which classes share a batch
 changes every pass, so every class meets many others as negatives. It runs on the
-one training loop; only the step differs.
+one training loop; only the step differs. The sentence vector is an exact token mean
+during training too (models/pooling.exact_mean_pooling: no dropout in the pooling layer),
+as in sentence-transformers.
 
 Stage 2 fits a logistic-regression head on the frozen embeddings (as SetFit
 does) and writes it into the model's own output layer, so the run stays a plain
@@ -40,6 +42,7 @@ from headstart.errors import ConfigError
 from headstart.evaluation.metrics import classification_metrics
 from headstart.models.classifier import build_classifier, count_parameters, head_parameter_names, parameter_groups
 from headstart.models.loading import load_tokenizer
+from headstart.models.pooling import exact_mean_pooling
 from headstart.tasks.classification import TrainedClassifier, pad_id, split_targets
 from headstart.tasks.end_to_end import end_to_end_stage
 from headstart.tasks.inference import encode_texts, predict_logits, softmax
@@ -212,20 +215,21 @@ def contrastive_stage(model: nn.Module, encoded: Encoded, passes: int, setup: Co
         return {"accuracy": scores["accuracy"], "macro_f1": scores["macro_f1"]}
 
     accelerator = make_accelerator(setup.mixed_precision)
-    loop = fit(
-        model,
-        n_examples=len(encoded),
-        batches=EpochBatches(block_batches),
-        collate=Collator(encoded, setup.pad_token_id),
-        step=contrastive_step,
-        evaluate=evaluate,
-        param_groups=groups,
-        # A fixed budget, like SetFit: with few examples validation is too small to pick a stopping point.
-        config=LoopConfig(evaluations, config.warmup_ratio, config.max_grad_norm, 0, config.metric, setup.mixed_precision, config.schedule),
-        accelerator=accelerator,
-        log=log,
-        keep_best=False,
-    )
+    with exact_mean_pooling(model):  # the loss reads the pooled vector: no dropout on which tokens or dimensions enter it
+        loop = fit(
+            model,
+            n_examples=len(encoded),
+            batches=EpochBatches(block_batches),
+            collate=Collator(encoded, setup.pad_token_id),
+            step=contrastive_step,
+            evaluate=evaluate,
+            param_groups=groups,
+            # A fixed budget, like SetFit: with few examples validation is too small to pick a stopping point.
+            config=LoopConfig(evaluations, config.warmup_ratio, config.max_grad_norm, 0, config.metric, setup.mixed_precision, config.schedule),
+            accelerator=accelerator,
+            log=log,
+            keep_best=False,
+        )
     model = accelerator.unwrap_model(model)
     if "fit" not in head or loop.interrupted:
         head["fit"] = fit_head(setup.embed(model, encoded), labels, n_classes, config.seed)
