@@ -67,11 +67,12 @@ def use_pooling_variant(variant: str) -> None:
         contrastive.exact_mean_pooling = frozen
     elif variant == "raw-mean":
 
+        from headstart.models.pooling import masked_mean
+
         def raw_mean_step(model, batch):
             inputs = {k: v for k, v in batch.items() if k != "labels"}
             hidden = model(**inputs, output_hidden_states=True).hidden_states[-2]
-            mask = inputs["attention_mask"].unsqueeze(-1).to(hidden.dtype)
-            return contrastive.pair_cosine_loss((hidden * mask).sum(1) / mask.sum(1), batch["labels"])
+            return contrastive.pair_cosine_loss(masked_mean(hidden, inputs["attention_mask"]), batch["labels"])
 
         contrastive.contrastive_step = raw_mean_step
 

@@ -8,6 +8,7 @@ import torch
 from headstart.catalog.resolve import ResolvedBase
 from headstart.errors import ModelNotFoundError
 from headstart.models.loading import hub_kwargs, load_tokenizer, quiet_transformers
+from headstart.models.pooling import masked_mean
 from headstart.tasks.classification import pad_id
 from headstart.tasks.inference import encode_texts
 from headstart.training.batching import Collator, sorted_batches
@@ -32,8 +33,7 @@ def embed_texts(base: ResolvedBase, texts: list[str], max_length: int = 128, bat
     for indices in sorted_batches(encoded.lengths(), batch_size):
         batch = collate(indices)
         states = model(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).to(states.dtype)
-        pooled = (states * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+        pooled = masked_mean(states, batch["attention_mask"])
         out[indices] = pooled.float().numpy()
     norms = np.linalg.norm(out, axis=1, keepdims=True)
     return out / np.maximum(norms, 1e-12)

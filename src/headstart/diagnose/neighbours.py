@@ -14,6 +14,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from headstart.models.pooling import masked_mean
 from headstart.training.batching import Collator, Encoded, sorted_batches
 
 
@@ -28,8 +29,7 @@ def mean_pooled_embeddings(encoder: nn.Module, tokenizer, texts: list[str], max_
     for indices in sorted_batches(encoded.lengths(), batch_size):
         batch = collate(indices)
         hidden = encoder(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).last_hidden_state
-        mask = batch["attention_mask"].unsqueeze(-1).float()
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1)
+        pooled = masked_mean(hidden.float(), batch["attention_mask"])
         out[indices] = nn.functional.normalize(pooled, dim=-1).numpy()
     return out
 

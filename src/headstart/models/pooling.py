@@ -36,6 +36,12 @@ from torch import nn
 VALUE_SCALE = 100.0
 
 
+def masked_mean(hidden: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+    """Token mean of ``hidden`` [batch, tokens, dim] over the positions ``attention_mask`` marks (sentence-transformers' pooling)."""
+    mask = attention_mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)
+
+
 def base_uses_mean_pooling(location: str) -> bool:
     """True when the folder is a sentence-transformers model pooled by token mean."""
     pooling = Path(location) / "1_Pooling" / "config.json"
