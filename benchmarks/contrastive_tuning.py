@@ -16,6 +16,12 @@ output, no dropout in that layer: models/pooling.exact_mean_pooling): ``with-dro
 before 2026-11-26's sixth round), ``frozen`` (no dropout, and the pooling layer's own weights not trained), ``raw-mean``
 (sentence-transformers' own vector: the token mean of the last original layer, before the pooling layer's LayerNorm).
 The head is always fitted on the model's own pooled vector.
+
+``--interpolate A ...`` scores weight-space interpolations of the tuned encoder with the pre-trained one (WiSE-FT,
+Wortsman et al. 2022): encoder weights ``A * tuned + (1 - A) * pre-trained``, head refitted on each; ``A = 1`` is the
+tuned encoder itself. One training run per seed serves every ``A``.
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --interpolate 1 0.8 0.6 0.4 --seeds 11 13
 """
 
 from __future__ import annotations
@@ -77,12 +83,34 @@ def use_pooling_variant(variant: str) -> None:
         contrastive.contrastive_step = raw_mean_step
 
 
+def interpolated(trained, labels: list[str], config, alpha: float):
+    """``trained`` with every encoder weight set to ``alpha * tuned + (1 - alpha) * pre-trained`` (head weights untouched)."""
+    import torch
+
+    from headstart.catalog.resolve import resolve_base
+    from headstart.models.classifier import build_classifier, head_parameter_names
+
+    model = trained.model
+    if alpha == 1.0 and not hasattr(model, "_tuned_state"):
+        return trained
+    if not hasattr(model, "_tuned_state"):
+        model._tuned_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+        model._pretrained_state = build_classifier(resolve_base("minilm-l6"), labels, pooling=config.pooling).state_dict()
+    head = set(head_parameter_names(model))
+    with torch.no_grad():
+        for name, value in model.state_dict().items():
+            if name not in head and value.is_floating_point():
+                value.copy_(alpha * model._tuned_state[name] + (1 - alpha) * model._pretrained_state[name])
+    return trained
+
+
 def main() -> int:
     parser = fewshot.tuning_parser(__doc__)
     parser.add_argument("--passes", type=int, nargs="+", required=True)
     parser.add_argument("--learning-rate", type=float, default=None, help="encoder learning rate (default: headstart's, 2e-5)")
     parser.add_argument("--batch-size", type=int, default=None, help="texts per contrastive batch (default: headstart's, 16)")
     parser.add_argument("--pooling-variant", choices=["default", "with-dropout", "frozen", "raw-mean"], default="default", help="what the contrastive loss reads (see above)")
+    parser.add_argument("--interpolate", type=float, nargs="+", default=[1.0], help="weights A of the tuned encoder against the pre-trained one (see above)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
@@ -97,10 +125,13 @@ def main() -> int:
         for seed in args.seeds:
             train = fewshot.sample_per_class(pool, args.size, seed)
             config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=passes, **overrides)
-            seconds, features = fewshot.train_and_embed(train, test, labels, config)
+            seconds, trained = fewshot.train_headstart(train, labels, config)
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
-            accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
-            fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **({"pooling_variant": args.pooling_variant} if args.pooling_variant != "default" else {}), "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
+            for alpha in args.interpolate:
+                features = fewshot.embed_rows(interpolated(trained, labels, config, alpha), [train, test], config)
+                accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
+                extras = {k: v for k, v in (("pooling_variant", args.pooling_variant), ("interpolate", alpha)) if v not in ("default", 1.0)}
+                fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 
 

@@ -126,22 +126,34 @@ def tuning_data(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[t
     return pool, fixed_test_sample(test, 1000), sorted({label for _, label in pool})
 
 
-def train_and_embed(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], config) -> tuple[float, list]:
-    """headstart trained on ``train`` as the benchmark trains it; returns (train seconds, [train, test] sentence embeddings)."""
+def train_headstart(train: list[tuple[str, str]], labels: list[str], config):
+    """headstart trained on ``train`` as the benchmark trains it (validation = the training sample); returns (train seconds, TrainedClassifier)."""
     from headstart.catalog.resolve import resolve_base
     from headstart.data.classification import ClassificationData, LabeledTexts
-    from headstart.tasks.classification import pad_id, train_classifier
-    from headstart.tasks.contrastive import embed
-    from headstart.tasks.inference import encode_texts
+    from headstart.tasks.classification import train_classifier
 
     split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
     data = ClassificationData(split, split.subset(list(range(len(split))), "validation"), None, labels)
     start = time.perf_counter()
     trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda message: None)
-    seconds = time.perf_counter() - start
+    return time.perf_counter() - start, trained
+
+
+def embed_rows(trained, row_sets: list[list[tuple[str, str]]], config) -> list:
+    """Sentence embeddings of each row set's texts under ``trained``'s encoder (the vector its head reads)."""
+    from headstart.tasks.classification import pad_id
+    from headstart.tasks.contrastive import embed
+    from headstart.tasks.inference import encode_texts
+
     model, pad = trained.model.eval(), pad_id(trained.tokenizer)
-    encoded = [encode_texts(trained.tokenizer, [t for t, _ in rows], config.max_length)[0] for rows in (train, test)]
-    return seconds, [embed(model, e, pad, config.eval_batch_size, trained.mixed_precision) for e in encoded]
+    encoded = [encode_texts(trained.tokenizer, [t for t, _ in rows], config.max_length)[0] for rows in row_sets]
+    return [embed(model, e, pad, config.eval_batch_size, trained.mixed_precision) for e in encoded]
+
+
+def train_and_embed(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], config) -> tuple[float, list]:
+    """headstart trained on ``train`` as the benchmark trains it; returns (train seconds, [train, test] sentence embeddings)."""
+    seconds, trained = train_headstart(train, labels, config)
+    return seconds, embed_rows(trained, [train, test], config)
 
 
 def append_row(row: dict, out: str) -> None:
