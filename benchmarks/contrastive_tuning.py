@@ -83,25 +83,26 @@ def use_pooling_variant(variant: str) -> None:
         contrastive.contrastive_step = raw_mean_step
 
 
-def interpolated(trained, labels: list[str], config, alpha: float):
-    """``trained`` with every encoder weight set to ``alpha * tuned + (1 - alpha) * pre-trained`` (head weights untouched)."""
+def encoder_blender(trained, labels: list[str], config):
+    """A function ``alpha -> trained`` that sets every encoder weight to ``alpha * tuned + (1 - alpha) * pre-trained`` (head untouched)."""
     import torch
 
     from headstart.catalog.resolve import resolve_base
     from headstart.models.classifier import build_classifier, head_parameter_names
 
     model = trained.model
-    if alpha == 1.0 and not hasattr(model, "_tuned_state"):
-        return trained
-    if not hasattr(model, "_tuned_state"):
-        model._tuned_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        model._pretrained_state = build_classifier(resolve_base("minilm-l6"), labels, pooling=config.pooling).state_dict()
-    head = set(head_parameter_names(model))
-    with torch.no_grad():
+    head = head_parameter_names(model)
+    tuned = {k: v.detach().clone() for k, v in model.state_dict().items() if k not in head and v.is_floating_point()}
+    pretrained = build_classifier(resolve_base("minilm-l6"), labels, pooling=config.pooling).state_dict()
+
+    @torch.no_grad()
+    def blend(alpha: float):
         for name, value in model.state_dict().items():
-            if name not in head and value.is_floating_point():
-                value.copy_(alpha * model._tuned_state[name] + (1 - alpha) * model._pretrained_state[name])
-    return trained
+            if name in tuned:
+                value.copy_(alpha * tuned[name] + (1 - alpha) * pretrained[name])
+        return trained
+
+    return blend
 
 
 def main() -> int:
@@ -127,10 +128,12 @@ def main() -> int:
             config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=passes, **overrides)
             seconds, trained = fewshot.train_headstart(train, labels, config)
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
+            blend = encoder_blender(trained, labels, config) if args.interpolate != [1.0] else (lambda alpha: trained)
             for alpha in args.interpolate:
-                features = fewshot.embed_rows(interpolated(trained, labels, config, alpha), [train, test], config)
+                features = fewshot.embed_rows(blend(alpha), [train, test], config)
                 accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
-                extras = {k: v for k, v in (("pooling_variant", args.pooling_variant), ("interpolate", alpha)) if v not in ("default", 1.0)}
+                extras = {"pooling_variant": args.pooling_variant} if args.pooling_variant != "default" else {}
+                extras |= {"interpolate": alpha} if alpha != 1.0 else {}
                 fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 
