@@ -22,6 +22,14 @@ Wortsman et al. 2022): encoder weights ``A * tuned + (1 - A) * pre-trained``, he
 tuned encoder itself. One training run per seed serves every ``A``.
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --interpolate 1 0.8 0.6 0.4 --seeds 11 13
+
+Three more switches, each a variant tried once (BENCHMARKS.md, "Few-shot, eighth round"): ``--views 2`` puts every
+text into its batch twice, so its two dropout views form a positive pair (the self-pairs setfit's pair list holds);
+``--head-views K`` adds a head fitted on the training features plus K dropout views of them (``views_C*``) and the
+clean head's accuracy on those views (``viewacc_C*``); ``--max-length 256`` encodes as sentence-transformers does for
+this model (headstart's default is 128 tokens).
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 20 --views 2 --seeds 10 11 12 13 14
 """
 
 from __future__ import annotations
@@ -46,6 +54,47 @@ def head_accuracies(train_x, train_y, test_x, test_y, n_classes: int, seed: int)
             weight, bias, factor = fit_head(scale(train_x), train_y, n_classes, seed, c)
             predicted = (scale(test_x) * factor @ weight.T + bias).argmax(-1)
             out[f"{name}_C{c:g}"] = float((predicted == test_y).mean())
+    return out
+
+
+def dropout_views(trained, rows: list[tuple[str, str]], config, views: int) -> list:
+    """``views`` embeddings of each text with the encoder's dropout on (the pooling layer exact, as in training)."""
+    import torch
+
+    from headstart.models.pooling import exact_mean_pooling
+    from headstart.tasks.classification import pad_id
+    from headstart.tasks.contrastive import sentence_embeddings
+    from headstart.tasks.inference import encode_texts
+    from headstart.training.batching import Collator
+
+    model = trained.model
+    encoded = encode_texts(trained.tokenizer, [t for t, _ in rows], config.max_length)[0]
+    collate = Collator(encoded, pad_id(trained.tokenizer))
+    out = []
+    torch.manual_seed(12345)
+    model.train()
+    with torch.no_grad(), exact_mean_pooling(model):
+        for _ in range(views):
+            parts = [sentence_embeddings(model, collate(list(range(i, min(i + 64, len(rows)))))) for i in range(0, len(rows), 64)]
+            out.append(torch.cat(parts).float().numpy())
+    model.eval()
+    return out
+
+
+def view_accuracies(train_x, views, train_y, test_x, test_y, n_classes: int, seed: int) -> dict[str, float]:
+    """Per C: test accuracy of a head fitted on clean + dropout-view features, and the clean head's accuracy on the views."""
+    import numpy as np
+
+    from headstart.tasks.contrastive import fit_head
+
+    out = {}
+    stacked_x = np.concatenate([train_x, *views])
+    stacked_y = np.concatenate([train_y] * (len(views) + 1))
+    for c in (0.1, 1.0, 10.0, 100.0):
+        weight, bias, factor = fit_head(stacked_x, stacked_y, n_classes, seed, c)
+        out[f"views_C{c:g}"] = float(((test_x * factor @ weight.T + bias).argmax(-1) == test_y).mean())
+        weight, bias, factor = fit_head(train_x, train_y, n_classes, seed, c)
+        out[f"viewacc_C{c:g}"] = float(np.mean([((v * factor @ weight.T + bias).argmax(-1) == train_y).mean() for v in views]))
     return out
 
 
@@ -83,6 +132,18 @@ def use_pooling_variant(variant: str) -> None:
         contrastive.contrastive_step = raw_mean_step
 
 
+def use_views(views: int) -> None:
+    """Patch the contrastive stage so every text enters its batch ``views`` times (this process only).
+
+    Each copy gets its own dropout mask, so a text and its copy form a positive pair (SimCSE's unsupervised signal);
+    setfit gets the same from its self-pairs (its pair list is combinations *with* replacement).
+    """
+    import headstart.tasks.contrastive as contrastive
+
+    grouped = contrastive.class_grouped_batches
+    contrastive.class_grouped_batches = lambda labels, batch_size, seed: [b * views for b in grouped(labels, batch_size, seed)]
+
+
 def encoder_blender(trained, labels: list[str], config):
     """A function ``alpha -> trained`` that sets every encoder weight to ``alpha * tuned + (1 - alpha) * pre-trained`` (head untouched)."""
     import torch
@@ -112,16 +173,21 @@ def main() -> int:
     parser.add_argument("--batch-size", type=int, default=None, help="texts per contrastive batch (default: headstart's, 16)")
     parser.add_argument("--pooling-variant", choices=["default", "with-dropout", "frozen", "raw-mean"], default="default", help="what the contrastive loss reads (see above)")
     parser.add_argument("--interpolate", type=float, nargs="+", default=[1.0], help="weights A of the tuned encoder against the pre-trained one (see above)")
+    parser.add_argument("--views", type=int, default=1, help="copies of each text in its contrastive batch (dropout views; see use_views)")
+    parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
+    parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
     use_pooling_variant(args.pooling_variant)
+    if args.views > 1:
+        use_views(args.views)
     import numpy as np
 
     from headstart.training.config import TrainConfig
 
     index = {label: i for i, label in enumerate(labels)}
-    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size)) if v is not None}
+    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length)) if v is not None}
     for passes in args.passes:
         for seed in args.seeds:
             train = fewshot.sample_per_class(pool, args.size, seed)
@@ -132,8 +198,12 @@ def main() -> int:
             for alpha in args.interpolate:
                 features = fewshot.embed_rows(blend(alpha), [train, test], config)
                 accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
+                if args.head_views:
+                    views = dropout_views(trained, train, config, args.head_views)
+                    accuracies |= view_accuracies(features[0], views, targets[0], features[1], targets[1], len(labels), seed)
                 extras = {"pooling_variant": args.pooling_variant} if args.pooling_variant != "default" else {}
                 extras |= {"interpolate": alpha} if alpha != 1.0 else {}
+                extras |= {"views": args.views} if args.views > 1 else {}
                 fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 
