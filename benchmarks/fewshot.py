@@ -256,6 +256,19 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
+def paired(runs: dict[str, list[dict]]) -> dict:
+    """headstart minus setfit on the seeds both ran: mean and std of the per-seed accuracy differences, and wins."""
+    setfit = {r["seed"]: r["accuracy"] for r in runs.get("setfit", [])}
+    diffs = [r["accuracy"] - setfit[r["seed"]] for r in runs.get("headstart", []) if r["seed"] in setfit]
+    return {
+        "seeds": len(diffs),
+        "diff_mean": statistics.mean(diffs) if diffs else None,
+        "diff_std": statistics.stdev(diffs) if len(diffs) > 1 else 0.0,
+        "headstart_ahead": sum(d > 0 for d in diffs),
+        "tied": sum(d == 0 for d in diffs),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--datasets", nargs="+", default=["sst2", "trec", "ag_news", "banking77"])
@@ -313,7 +326,7 @@ def main() -> int:
                 entry["summary"] = {e: summarise(r) for e, r in entry["runs"].items() if r}
                 if all(entry["runs"].get(e) for e in ("headstart", "setfit")):
                     hs, sf = entry["summary"]["headstart"], entry["summary"]["setfit"]
-                    entry["ratios"] = {"accuracy_diff": hs["accuracy"]["mean"] - sf["accuracy"]["mean"], "time_ratio_setfit_over_headstart": sf["train_seconds"]["mean"] / hs["train_seconds"]["mean"]}
+                    entry["ratios"] = {"accuracy_diff": hs["accuracy"]["mean"] - sf["accuracy"]["mean"], "time_ratio_setfit_over_headstart": sf["train_seconds"]["mean"] / hs["train_seconds"]["mean"], "paired": paired(entry["runs"])}
                 if all(entry["runs"].get(e) for e in ("headstart", "headstart-plus")):
                     hs, plus = entry["summary"]["headstart"], entry["summary"]["headstart-plus"]
                     entry["plus_ratios"] = {"accuracy_diff_plus_minus_headstart": plus["accuracy"]["mean"] - hs["accuracy"]["mean"], "time_ratio_plus_over_headstart": plus["train_seconds"]["mean"] / hs["train_seconds"]["mean"]}
@@ -322,6 +335,9 @@ def main() -> int:
     for key, entry in report["settings"].items():
         for engine, summary in entry.get("summary", {}).items():
             print(f"{key:<16}{engine:<15}{summary['accuracy']['mean']:>10.4f} ± {summary['accuracy']['std']:.4f}{summary['train_seconds']['mean']:>10.1f} ± {summary['train_seconds']['std']:.1f}  (n={len(entry['runs'][engine])})")
+        pair = entry.get("ratios", {}).get("paired")
+        if pair and pair["seeds"]:
+            print(f"{key:<16}{'paired':<15}{pair['diff_mean']:>+10.4f} ± {pair['diff_std']:.4f}  headstart ahead on {pair['headstart_ahead']} of {pair['seeds']} seeds ({pair['tied']} tied)")
     print(f"written to {out}")
     return 0
 
