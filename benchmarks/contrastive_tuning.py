@@ -30,6 +30,10 @@ clean head's accuracy on those views (``viewacc_C*``); ``--max-length 256`` enco
 this model (headstart's default is 128 tokens).
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 20 --views 2 --seeds 10 11 12 13 14
+
+``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
+embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
+with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
 """
 
 from __future__ import annotations
@@ -98,6 +102,24 @@ def view_accuracies(train_x, views, train_y, test_x, test_y, n_classes: int, see
     return out
 
 
+def save_features(folder: str, name: str, trained_features: list, train_y, test_y, rows: list, labels: list[str], config) -> None:
+    """One run's tuned and pre-trained embeddings of the training and test samples, as ``folder/name.npz``."""
+    import numpy as np
+
+    from headstart.catalog.resolve import resolve_base
+    from headstart.models.classifier import build_classifier
+    from headstart.models.loading import load_tokenizer
+    from headstart.tasks.classification import pad_id
+    from headstart.tasks.contrastive import embed
+    from headstart.tasks.inference import encode_texts
+
+    base = resolve_base("minilm-l6")
+    model, tokenizer = build_classifier(base, labels, pooling=config.pooling).eval(), load_tokenizer(base)
+    pretrained = [embed(model, encode_texts(tokenizer, [t for t, _ in r], config.max_length)[0], pad_id(tokenizer), config.eval_batch_size, "no") for r in rows]
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    np.savez(Path(folder) / f"{name}.npz", train_x=trained_features[0], test_x=trained_features[1], train_x0=pretrained[0], test_x0=pretrained[1], train_y=train_y, test_y=test_y)
+
+
 def use_pooling_variant(variant: str) -> None:
     """Patch headstart's contrastive stage for ``--pooling-variant`` (this process only)."""
     import contextlib
@@ -130,6 +152,25 @@ def use_pooling_variant(variant: str) -> None:
             return contrastive.pair_cosine_loss(masked_mean(hidden, inputs["attention_mask"]), batch["labels"])
 
         contrastive.contrastive_step = raw_mean_step
+
+
+def use_positive_target(target: float) -> None:
+    """Patch the contrastive loss so same-label pairs are pulled to cosine ``target`` instead of 1 (this process only)."""
+    import torch
+    from torch import nn
+
+    import headstart.tasks.contrastive as contrastive
+
+    def loss(embeddings, labels):
+        unit = nn.functional.normalize(embeddings.float(), dim=-1)
+        cosine = unit @ unit.T
+        same = labels[:, None] == labels[None, :]
+        positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+        terms = [((cosine[positive] - target) ** 2).mean()] if positive.any() else []
+        terms += [(cosine[~same] ** 2).mean()] if (~same).any() else []
+        return sum(terms) / len(terms) if terms else cosine.sum() * 0.0
+
+    contrastive.pair_cosine_loss = loss
 
 
 def use_views(views: int) -> None:
@@ -174,20 +215,25 @@ def main() -> int:
     parser.add_argument("--pooling-variant", choices=["default", "with-dropout", "frozen", "raw-mean"], default="default", help="what the contrastive loss reads (see above)")
     parser.add_argument("--interpolate", type=float, nargs="+", default=[1.0], help="weights A of the tuned encoder against the pre-trained one (see above)")
     parser.add_argument("--views", type=int, default=1, help="copies of each text in its contrastive batch (dropout views; see use_views)")
+    parser.add_argument("--layer-decay", type=float, default=None, help="layer-wise learning-rate decay (default: headstart's, 1.0 = none)")
+    parser.add_argument("--positive-target", type=float, default=1.0, help="cosine same-label pairs are pulled to (default 1, setfit's)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
+    parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
     use_pooling_variant(args.pooling_variant)
     if args.views > 1:
         use_views(args.views)
+    if args.positive_target != 1.0:
+        use_positive_target(args.positive_target)
     import numpy as np
 
     from headstart.training.config import TrainConfig
 
     index = {label: i for i, label in enumerate(labels)}
-    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length)) if v is not None}
+    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay)) if v is not None}
     for passes in args.passes:
         for seed in args.seeds:
             train = fewshot.sample_per_class(pool, args.size, seed)
@@ -198,12 +244,15 @@ def main() -> int:
             for alpha in args.interpolate:
                 features = fewshot.embed_rows(blend(alpha), [train, test], config)
                 accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
+                if args.save_features and alpha == 1.0:
+                    save_features(args.save_features, f"{args.dataset}-{args.size}-p{passes}-s{seed}", features, *targets, [train, test], labels, config)
                 if args.head_views:
                     views = dropout_views(trained, train, config, args.head_views)
                     accuracies |= view_accuracies(features[0], views, targets[0], features[1], targets[1], len(labels), seed)
                 extras = {"pooling_variant": args.pooling_variant} if args.pooling_variant != "default" else {}
                 extras |= {"interpolate": alpha} if alpha != 1.0 else {}
                 extras |= {"views": args.views} if args.views > 1 else {}
+                extras |= {"positive_target": args.positive_target} if args.positive_target != 1.0 else {}
                 fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 
