@@ -81,7 +81,7 @@ def log_evidence(head, x: np.ndarray, y: np.ndarray, c: float) -> float:
     stacked = np.stack(roots)  # [n, K, K]
     inner = np.einsum("iak,jal->ijkl", stacked, stacked)  # (L_i^T L_j)[k, l]
     big = (gram[:, :, None, None] * inner).transpose(0, 2, 1, 3).reshape(len(y) * k, len(y) * k)
-    sign, logdet = np.linalg.slogdet(np.eye(len(big)) + c * big)
+    _, logdet = np.linalg.slogdet(np.eye(len(big)) + c * big)
     return loglik - penalty - 0.5 * logdet
 
 
