@@ -156,21 +156,11 @@ def use_pooling_variant(variant: str) -> None:
 
 def use_positive_target(target: float) -> None:
     """Patch the contrastive loss so same-label pairs are pulled to cosine ``target`` instead of 1 (this process only)."""
-    import torch
-    from torch import nn
+    import functools
 
     import headstart.tasks.contrastive as contrastive
 
-    def loss(embeddings, labels):
-        unit = nn.functional.normalize(embeddings.float(), dim=-1)
-        cosine = unit @ unit.T
-        same = labels[:, None] == labels[None, :]
-        positive = same & ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
-        terms = [((cosine[positive] - target) ** 2).mean()] if positive.any() else []
-        terms += [(cosine[~same] ** 2).mean()] if (~same).any() else []
-        return sum(terms) / len(terms) if terms else cosine.sum() * 0.0
-
-    contrastive.pair_cosine_loss = loss
+    contrastive.pair_cosine_loss = functools.partial(contrastive.pair_cosine_loss, positive_target=target)
 
 
 def use_views(views: int) -> None:

@@ -63,6 +63,8 @@ def test_pair_loss_by_hand():
     # positives at cos 0 (error 1), negatives: (a,c) cos 1, (b,c) cos 0 -> mean error 0.5; loss = (1 + 0.5) / 2
     bad = torch.tensor([[1.0, 0.0], [0.0, 1.0], [1.0, 0.0]])
     assert float(pair_cosine_loss(bad, labels)) == pytest.approx(0.75, abs=1e-6)
+    # pulled to cosine 0.5 instead: the perfect positives (cos 1) are now off by 0.5 -> (0.25 + 0) / 2
+    assert float(pair_cosine_loss(perfect, labels, positive_target=0.5)) == pytest.approx(0.125, abs=1e-6)
     single = torch.tensor([[1.0, 2.0]], requires_grad=True)
     loss = pair_cosine_loss(single, torch.tensor([0]))
     assert float(loss.detach()) == 0.0 and loss.requires_grad
