@@ -102,6 +102,10 @@ def view_accuracies(train_x, views, train_y, test_x, test_y, n_classes: int, see
     return out
 
 
+_PRETRAINED: dict = {}
+"""save_features' cache: the pre-trained model and tokenizer, and its embeddings per text set (the test sample recurs every seed)."""
+
+
 def save_features(folder: str, name: str, trained_features: list, train_y, test_y, rows: list, labels: list[str], config) -> None:
     """One run's tuned and pre-trained embeddings of the training and test samples, as ``folder/name.npz``."""
     import numpy as np
@@ -113,9 +117,15 @@ def save_features(folder: str, name: str, trained_features: list, train_y, test_
     from headstart.tasks.contrastive import embed
     from headstart.tasks.inference import encode_texts
 
-    base = resolve_base("minilm-l6")
-    model, tokenizer = build_classifier(base, labels, pooling=config.pooling).eval(), load_tokenizer(base)
-    pretrained = [embed(model, encode_texts(tokenizer, [t for t, _ in r], config.max_length)[0], pad_id(tokenizer), config.eval_batch_size, "no") for r in rows]
+    if "model" not in _PRETRAINED:
+        base = resolve_base("minilm-l6")
+        _PRETRAINED["model"], _PRETRAINED["tokenizer"] = build_classifier(base, labels, pooling=config.pooling).eval(), load_tokenizer(base)
+    model, tokenizer = _PRETRAINED["model"], _PRETRAINED["tokenizer"]
+    pretrained = []
+    for texts in (tuple(t for t, _ in r) for r in rows):
+        if texts not in _PRETRAINED:
+            _PRETRAINED[texts] = embed(model, encode_texts(tokenizer, list(texts), config.max_length)[0], pad_id(tokenizer), config.eval_batch_size, "no")
+        pretrained.append(_PRETRAINED[texts])
     Path(folder).mkdir(parents=True, exist_ok=True)
     np.savez(Path(folder) / f"{name}.npz", train_x=trained_features[0], test_x=trained_features[1], train_x0=pretrained[0], test_x0=pretrained[1], train_y=train_y, test_y=test_y)
 
