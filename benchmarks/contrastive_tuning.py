@@ -31,6 +31,13 @@ this model (headstart's default is 128 tokens).
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 20 --views 2 --seeds 10 11 12 13 14
 
+Three more, tried in the tenth round: ``--average-from F`` averages the encoder's weights uniformly over the steps
+after the fraction ``F`` of the run (stochastic weight averaging; see WeightAverage), ``--schedule`` swaps the
+learning-rate schedule (``constant`` with ``--average-from`` is SWA's usual form), and ``--freeze-embeddings`` keeps
+the embedding layer as pre-trained.
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --average-from 0.5 --seeds 10 11 12 13 14
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -185,6 +192,61 @@ def use_views(views: int) -> None:
     contrastive.class_grouped_batches = lambda labels, batch_size, seed: [b * views for b in grouped(labels, batch_size, seed)]
 
 
+def use_frozen_embeddings() -> None:
+    """Patch the contrastive stage so the encoder's embedding layer (word, position, type) stays as pre-trained (this process only)."""
+    import headstart.tasks.contrastive as contrastive
+
+    head_names = contrastive.head_parameter_names
+    contrastive.head_parameter_names = lambda model: head_names(model) | {n for n, _ in model.named_parameters() if ".embeddings." in n}
+
+
+class WeightAverage:
+    """``--average-from F``: the uniform mean of the encoder's weights over the last ``1 - F`` of the contrastive steps.
+
+    Stochastic weight averaging (Izmailov et al. 2018) at no extra forward or backward pass: the patched step adds the
+    current weights (those after the previous optimizer step) to a running sum once the run is past the fraction
+    ``F`` of its steps; ``apply`` adds the final weights and writes the mean into the model.
+    """
+
+    def __init__(self, start_fraction: float):
+        import headstart.tasks.contrastive as contrastive
+
+        self.start_fraction, self.inner = start_fraction, contrastive.contrastive_step
+        contrastive.contrastive_step = self.step
+        self.reset(1)
+
+    def reset(self, total_steps: int) -> None:
+        self.start, self.calls, self.total, self.count, self.params = int(self.start_fraction * total_steps), 0, None, 0, None
+
+    def add(self) -> None:
+        import torch
+
+        with torch.no_grad():
+            for total, param in zip(self.total, self.params):
+                total.add_(param.detach())
+        self.count += 1
+
+    def step(self, model, batch):
+        import torch
+
+        if self.params is None:
+            self.params = [p for p in model.parameters() if p.requires_grad]
+            self.total = [torch.zeros_like(p) for p in self.params]
+        if self.calls > self.start:  # the weights now are those after optimizer step self.calls
+            self.add()
+        self.calls += 1
+        return self.inner(model, batch)
+
+    def apply(self) -> None:
+        """Add the final weights and write the mean into the model."""
+        import torch
+
+        self.add()
+        with torch.no_grad():
+            for total, param in zip(self.total, self.params):
+                param.copy_(total / self.count)
+
+
 def encoder_blender(trained, labels: list[str], config):
     """A function ``alpha -> trained`` that sets every encoder weight to ``alpha * tuned + (1 - alpha) * pre-trained`` (head untouched)."""
     import torch
@@ -220,6 +282,9 @@ def main() -> int:
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
+    parser.add_argument("--average-from", type=float, default=None, help="average the encoder's weights over the steps after this fraction of the run (see WeightAverage)")
+    parser.add_argument("--freeze-embeddings", action="store_true", help="keep the embedding layer as pre-trained in the contrastive stage")
+    parser.add_argument("--schedule", choices=["linear", "slanted", "constant"], default=None, help="learning-rate schedule (default: headstart's, linear)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
@@ -228,17 +293,25 @@ def main() -> int:
         use_views(args.views)
     if args.positive_target != 1.0:
         use_positive_target(args.positive_target)
+    if args.freeze_embeddings:
+        use_frozen_embeddings()
+    averager = WeightAverage(args.average_from) if args.average_from is not None else None
     import numpy as np
 
     from headstart.training.config import TrainConfig
+    from headstart.training.sampling import class_grouped_batches
 
     index = {label: i for i, label in enumerate(labels)}
-    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay)) if v is not None}
+    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay), ("schedule", args.schedule)) if v is not None}
     for passes in args.passes:
         for seed in args.seeds:
             train = fewshot.sample_per_class(pool, args.size, seed)
             config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=passes, **overrides)
+            if averager:
+                averager.reset(passes * len(class_grouped_batches([index[l] for _, l in train], config.batch_size, 0)))
             seconds, trained = fewshot.train_headstart(train, labels, config)
+            if averager:
+                averager.apply()
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
             blend = encoder_blender(trained, labels, config) if args.interpolate != [1.0] else (lambda alpha: trained)
             for alpha in args.interpolate:
@@ -253,6 +326,8 @@ def main() -> int:
                 extras |= {"interpolate": alpha} if alpha != 1.0 else {}
                 extras |= {"views": args.views} if args.views > 1 else {}
                 extras |= {"positive_target": args.positive_target} if args.positive_target != 1.0 else {}
+                extras |= {"average_from": args.average_from} if averager else {}
+                extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
                 fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 

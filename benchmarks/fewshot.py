@@ -257,13 +257,18 @@ def summarise(runs: list[dict]) -> dict:
 
 
 def paired(runs: dict[str, list[dict]]) -> dict:
-    """headstart minus setfit on the seeds both ran: mean and std of the per-seed accuracy differences, and wins."""
+    """headstart minus setfit on the seeds both ran: mean and std of the per-seed accuracy differences, its 95%
+    t-interval (Student's t over the seeds: does the mean difference differ from zero beyond seed noise?), and wins."""
+    from scipy.stats import t
+
     setfit = {r["seed"]: r["accuracy"] for r in runs.get("setfit", [])}
     diffs = [r["accuracy"] - setfit[r["seed"]] for r in runs.get("headstart", []) if r["seed"] in setfit]
+    half = float(t.ppf(0.975, len(diffs) - 1) * statistics.stdev(diffs) / len(diffs) ** 0.5) if len(diffs) > 1 else None
     return {
         "seeds": len(diffs),
         "diff_mean": statistics.mean(diffs) if diffs else None,
         "diff_std": statistics.stdev(diffs) if len(diffs) > 1 else 0.0,
+        "diff_ci95": [statistics.mean(diffs) - half, statistics.mean(diffs) + half] if half is not None else None,
         "headstart_ahead": sum(d > 0 for d in diffs),
         "tied": sum(d == 0 for d in diffs),
     }
@@ -337,7 +342,8 @@ def main() -> int:
             print(f"{key:<16}{engine:<15}{summary['accuracy']['mean']:>10.4f} ± {summary['accuracy']['std']:.4f}{summary['train_seconds']['mean']:>10.1f} ± {summary['train_seconds']['std']:.1f}  (n={len(entry['runs'][engine])})")
         pair = entry.get("ratios", {}).get("paired")
         if pair and pair["seeds"]:
-            print(f"{key:<16}{'paired':<15}{pair['diff_mean']:>+10.4f} ± {pair['diff_std']:.4f}  headstart ahead on {pair['headstart_ahead']} of {pair['seeds']} seeds ({pair['tied']} tied)")
+            interval = f", 95% CI [{pair['diff_ci95'][0]:+.4f}, {pair['diff_ci95'][1]:+.4f}]" if pair.get("diff_ci95") else ""
+            print(f"{key:<16}{'paired':<15}{pair['diff_mean']:>+10.4f} ± {pair['diff_std']:.4f}{interval}  headstart ahead on {pair['headstart_ahead']} of {pair['seeds']} seeds ({pair['tied']} tied)")
     print(f"written to {out}")
     return 0
 
