@@ -19,6 +19,8 @@ Heads:
   separate the training sample perfectly at every ``c``); ties go to the larger ``c``.
 - ``mean_C1_C10``, ``mean_grid``: the mean of the logits of the heads at C = 1 and 10, or at every C of the grid
   (still one linear head).
+- ``concat_pre``: the default head (C = 10) on the unit tuned embedding concatenated with the unit pre-trained one,
+  so the head can also read what contrastive tuning overwrote.
 - ``centroid``: nearest class mean by cosine (the strong-regularisation limit of the logistic regression).
 - ``val<V>`` (with ``--validation-per-class V ...``): ``c`` chosen on a validation split of ``V`` test texts per
   class (ties go to the default 10, then to the nearest ``c`` on a log scale), scored on the rest of the test sample;
@@ -137,6 +139,9 @@ def study(path: Path, loo: bool, validation_sizes: list[int]) -> dict[str, float
         scores = {c: loo_accuracy(data["train_x0"], y, n_classes, c) for c in GRID}
         best = max(sorted(scores), key=lambda c: (scores[c], c))
         out["loo_pre"], out["loo_pre_c"] = out[f"C{best:g}"], best
+    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)
+    both, test_both = np.hstack([unit(x), unit(data["train_x0"])]), np.hstack([unit(tx), unit(data["test_x0"])])
+    out["concat_pre"] = accuracy(fit(both, y, n_classes, 10.0), test_both, ty)
     correct = {c: logits(head, tx).argmax(-1) == ty for c, head in heads.items()}
     for v in validation_sizes:
         out[f"val{v}"], out[f"val{v}_C10"] = validation_chosen(correct, ty, v)
