@@ -263,12 +263,13 @@ def paired(runs: dict[str, list[dict]]) -> dict:
 
     setfit = {r["seed"]: r["accuracy"] for r in runs.get("setfit", [])}
     diffs = [r["accuracy"] - setfit[r["seed"]] for r in runs.get("headstart", []) if r["seed"] in setfit]
+    mean = statistics.mean(diffs) if diffs else None
     half = float(t.ppf(0.975, len(diffs) - 1) * statistics.stdev(diffs) / len(diffs) ** 0.5) if len(diffs) > 1 else None
     return {
         "seeds": len(diffs),
-        "diff_mean": statistics.mean(diffs) if diffs else None,
+        "diff_mean": mean,
         "diff_std": statistics.stdev(diffs) if len(diffs) > 1 else 0.0,
-        "diff_ci95": [statistics.mean(diffs) - half, statistics.mean(diffs) + half] if half is not None else None,
+        "diff_ci95": [mean - half, mean + half] if half is not None else None,
         "headstart_ahead": sum(d > 0 for d in diffs),
         "tied": sum(d == 0 for d in diffs),
     }

@@ -99,8 +99,11 @@ def loo_accuracy(x: np.ndarray, y: np.ndarray, n_classes: int, c: float) -> floa
     return hits / len(y)
 
 
+def unit(v: np.ndarray) -> np.ndarray:
+    return v / np.linalg.norm(v, axis=1, keepdims=True)
+
+
 def centroid_accuracy(x: np.ndarray, y: np.ndarray, test_x: np.ndarray, test_y: np.ndarray) -> float:
-    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)
     classes = np.unique(y)
     centres = unit(np.stack([unit(x[y == c]).mean(0) for c in classes]))
     return float((classes[(unit(test_x) @ centres.T).argmax(-1)] == test_y).mean())
@@ -139,7 +142,6 @@ def study(path: Path, loo: bool, validation_sizes: list[int]) -> dict[str, float
         scores = {c: loo_accuracy(data["train_x0"], y, n_classes, c) for c in GRID}
         best = max(sorted(scores), key=lambda c: (scores[c], c))
         out["loo_pre"], out["loo_pre_c"] = out[f"C{best:g}"], best
-    unit = lambda v: v / np.linalg.norm(v, axis=1, keepdims=True)
     both, test_both = np.hstack([unit(x), unit(data["train_x0"])]), np.hstack([unit(tx), unit(data["test_x0"])])
     out["concat_pre"] = accuracy(fit(both, y, n_classes, 10.0), test_both, ty)
     correct = {c: logits(head, tx).argmax(-1) == ty for c, head in heads.items()}
