@@ -1,11 +1,13 @@
 """Paired headstart-vs-setfit statistics over seeds measured in different rounds of benchmarks/fewshot.py.
 
 The results files of the earlier rounds (seeds 0-4) were not kept, but BENCHMARKS.md prints their per-seed
-accuracies; both engines are deterministic per seed, so those printed values and a newer results file (seeds 5-9)
+accuracies; both engines are deterministic per seed, so those printed values and newer results files (seeds 5-9)
 together give the ten-seed paired difference and its 95% interval (fewshot.paired). SST-2's three printed decimals
-are mapped back to the exact k/872.
+are mapped back to the exact k/872. Runs are merged by setting, engine and seed across all the files given (a
+file may hold one engine only, as benchmarks/gpu_side_by_side.sh writes them), and a setting found only in the
+files is reported too. Pass only files of one machine kind per call: GPU (bf16) and CPU (fp32) runs of a seed differ.
 
-    python benchmarks/paired_seeds.py bench-out/s11/fewshot-cpu-8-seeds5-9.json bench-out/s11/fewshot-cpu-sst2-64-seeds5-9.json bench-out/s11/fewshot-cpu-trec-64-seeds5-9.json
+    python benchmarks/paired_seeds.py bench-out/s11/fewshot-cpu-8-seeds5-9.json bench-out/s11/fewshot-cpu-sst2-64-seeds5-9.json bench-out/s11/fewshot-cpu-trec-64-seeds5-9.json bench-out/s12/fewshot-cpu-ag-64-seeds5-9.json
 """
 
 from __future__ import annotations
@@ -26,26 +28,36 @@ PRINTED = {
     "trec/64": ([0.918, 0.928, 0.908, 0.918, 0.894], [0.908, 0.928, 0.908, 0.910, 0.892], 500),  # eighth round
     "ag_news/64": ([0.865, 0.864, 0.852, 0.863, 0.864], [0.872, 0.859, 0.853, 0.864, 0.872], 1000),  # eighth round
     "sst2/64": ([0.791, 0.771, 0.757, 0.786, 0.795], [0.806, 0.765, 0.758, 0.794, 0.796], 872),  # eighth round
+    "banking77/8": ([0.788, 0.806], [0.781, 0.796], 1000),  # sixth (seed 0) and ninth (seed 1) rounds
 }
 
 
+def merged_runs(paths: list[str]) -> dict[str, dict[str, dict[int, float]]]:
+    """setting -> engine -> seed -> accuracy over every results file given (a later file's run of a seed wins)."""
+    merged: dict[str, dict[str, dict[int, float]]] = {}
+    for path in paths:
+        for key, entry in json.loads(Path(path).read_text())["settings"].items():
+            for engine, runs in entry.get("runs", {}).items():
+                merged.setdefault(key, {}).setdefault(engine, {}).update({r["seed"]: r["accuracy"] for r in runs})
+    return merged
+
+
 def main() -> int:
-    newer: dict = {}
-    for path in sys.argv[1:]:
-        newer.update(json.loads(Path(path).read_text())["settings"])
-    for key, (headstart, setfit, n_test) in PRINTED.items():
-        runs = {engine: [{"seed": seed, "accuracy": round(a * n_test) / n_test} for seed, a in enumerate(values)] for engine, values in (("headstart", headstart), ("setfit", setfit))}
-        for engine in runs:
-            runs[engine] += newer.get(key, {}).get("runs", {}).get(engine, [])
+    newer = merged_runs(sys.argv[1:])
+    printed = {key: {engine: dict(enumerate(round(a * n_test) / n_test for a in values)) for engine, values in (("headstart", hs), ("setfit", sf))} for key, (hs, sf, n_test) in PRINTED.items()}
+    for key in list(PRINTED) + [k for k in newer if k not in PRINTED]:
+        by_engine = {engine: {**printed.get(key, {}).get(engine, {}), **newer.get(key, {}).get(engine, {})} for engine in ("headstart", "setfit")}
+        runs = {engine: [{"seed": seed, "accuracy": a} for seed, a in sorted(seeds.items())] for engine, seeds in by_engine.items()}
+        if not all(runs.values()):
+            continue
         pair = fewshot.paired(runs)
         means = {e: statistics.mean(r["accuracy"] for r in rs) for e, rs in runs.items()}
-        stds = {e: statistics.stdev(r["accuracy"] for r in rs) for e, rs in runs.items()}
-        low, high = pair["diff_ci95"]
+        stds = {e: statistics.stdev(r["accuracy"] for r in rs) if len(rs) > 1 else 0.0 for e, rs in runs.items()}
+        interval = "[{:+.2f}, {:+.2f}]".format(*(x * 100 for x in pair["diff_ci95"])) if pair["diff_ci95"] else "[no interval from one seed]"
         behind = pair["seeds"] - pair["headstart_ahead"] - pair["tied"]
-        print(f"{key:<10} {pair['seeds']} seeds  headstart {means['headstart']:.4f} ± {stds['headstart']:.4f}  setfit {means['setfit']:.4f} ± {stds['setfit']:.4f}  "
-              f"paired {pair['diff_mean'] * 100:+.2f} pt [{low * 100:+.2f}, {high * 100:+.2f}]  ahead/tied/behind {pair['headstart_ahead']}/{pair['tied']}/{behind}")
+        print(f"{key:<12} {pair['seeds']} seeds  headstart {means['headstart']:.4f} ± {stds['headstart']:.4f}  setfit {means['setfit']:.4f} ± {stds['setfit']:.4f}  "
+              f"paired {pair['diff_mean'] * 100:+.2f} pt {interval}  ahead/tied/behind {pair['headstart_ahead']}/{pair['tied']}/{behind}")
     return 0
-
 
 if __name__ == "__main__":
     raise SystemExit(main())
