@@ -59,5 +59,6 @@ def main() -> int:
               f"paired {pair['diff_mean'] * 100:+.2f} pt {interval}  ahead/tied/behind {pair['headstart_ahead']}/{pair['tied']}/{behind}")
     return 0
 
+
 if __name__ == "__main__":
     raise SystemExit(main())
