@@ -38,6 +38,12 @@ the embedding layer as pre-trained.
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --average-from 0.5 --seeds 10 11 12 13 14
 
+``--pair-list`` (twelfth round) trains on setfit's own pair list instead of class-grouped batches, to tell the sampler
+apart from everything else headstart does differently (see use_pair_list); 40 passes are setfit's compute, 20 are
+headstart's.
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 20 --pair-list --seeds 10 11 12 13 14
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -200,6 +206,80 @@ def use_frozen_embeddings() -> None:
     contrastive.head_parameter_names = lambda model: head_names(model) | {n for n, _ in model.named_parameters() if ".embeddings." in n}
 
 
+def use_pair_list(pairs_per_step: int = 16, mix: bool = False) -> None:
+    """Patch the contrastive stage to train on setfit's pair list instead of class-grouped batches (this process only).
+
+    setfit 1.2 (``setfit/sampler.py``, ``num_iterations=20``) lists every same-label pair *with* replacement (a text
+    with itself included) and every different-label pair, and cycles through each list until it has 20 x N positives
+    and 20 x N negatives; each step is 16 random pairs (32 texts), the loss (cos - same)^2 over those pairs only.
+    Here every pass draws N / 2 positives and N / 2 negatives from the two lists, cycled in an order shuffled once by
+    the run's seed, so 40 passes give setfit's 20 x N of each, in batches of 16 pairs. The lists are quadratic in N,
+    as setfit's are: this is a tuning experiment for the small settings, not a product path.
+
+    With ``mix`` every pass holds headstart's class-grouped batches (all-pairs loss) *and* half a pass of pair batches
+    (N / 4 positives and N / 4 negatives, pair loss), shuffled together: twice headstart's compute, so 40 passes are
+    setfit's compute, and half of setfit's pairs.
+    """
+    import itertools
+    import random
+
+    import torch
+
+    import headstart.tasks.contrastive as contrastive
+    from headstart.training.batching import Collator, Encoded
+
+    PAIR_MARK = 1_000_000
+    state: dict = {}
+
+    grouped, grouped_step = contrastive.class_grouped_batches, contrastive.contrastive_step
+    share = 4 if mix else 2
+
+    def pair_batches(labels, batch_size, seed):
+        key = (seed // 1000, tuple(labels))
+        if state.get("key") != key:
+            rng = random.Random(seed // 1000)
+            pairs = list(itertools.combinations_with_replacement(range(len(labels)), 2))
+            positives = [p for p in pairs if labels[p[0]] == labels[p[1]]]
+            negatives = [p for p in pairs if labels[p[0]] != labels[p[1]]]
+            rng.shuffle(positives)
+            rng.shuffle(negatives)
+            state.update(key=key, lists=(positives, negatives), cursor=[0, 0])
+        picked = []
+        for which in (0, 1):
+            members = state["lists"][which]
+            for _ in range(len(labels) // share):
+                picked.append(members[state["cursor"][which] % len(members)])
+                state["cursor"][which] += 1
+        random.Random(seed).shuffle(picked)
+        # With mix, pair batches index the second copy of the examples (see marked_collator), so the step can tell them apart.
+        offset = len(labels) if mix else 0
+        batches = [[i + offset for pair in picked[k : k + pairs_per_step] for i in pair] for k in range(0, len(picked), pairs_per_step)]
+        if mix:
+            batches += grouped(labels, batch_size, seed)
+            random.Random(seed + 1).shuffle(batches)
+        return batches
+
+    def marked_collator(encoded, pad_token_id):
+        """Examples twice over; the second copy's labels carry PAIR_MARK, so a batch drawn from it takes the pair loss."""
+        types = encoded.token_type_ids and encoded.token_type_ids * 2
+        return Collator(Encoded(encoded.input_ids * 2, list(encoded.labels) + [label + PAIR_MARK for label in encoded.labels], types), pad_token_id)
+
+    def pair_step(model, batch):
+        if mix:
+            if int(batch["labels"].min()) < PAIR_MARK:
+                return grouped_step(model, batch)
+            batch = {**batch, "labels": batch["labels"] - PAIR_MARK}
+        unit = torch.nn.functional.normalize(contrastive.sentence_embeddings(model, batch).float(), dim=-1)
+        cosine = (unit[0::2] * unit[1::2]).sum(-1)
+        same = (batch["labels"][0::2] == batch["labels"][1::2]).float()
+        return ((cosine - same) ** 2).mean()
+
+    contrastive.class_grouped_batches = pair_batches
+    contrastive.contrastive_step = pair_step
+    if mix:
+        contrastive.Collator = marked_collator
+
+
 class WeightAverage:
     """``--average-from F``: the uniform mean of the encoder's weights over the last ``1 - F`` of the contrastive steps.
 
@@ -285,6 +365,8 @@ def main() -> int:
     parser.add_argument("--average-from", type=float, default=None, help="average the encoder's weights over the steps after this fraction of the run (see WeightAverage)")
     parser.add_argument("--freeze-embeddings", action="store_true", help="keep the embedding layer as pre-trained in the contrastive stage")
     parser.add_argument("--schedule", choices=["linear", "slanted", "constant"], default=None, help="learning-rate schedule (default: headstart's, linear)")
+    parser.add_argument("--pair-list", action="store_true", help="train on setfit's pair list, 16 pairs a step (see use_pair_list)")
+    parser.add_argument("--pair-list-mix", action="store_true", help="class-grouped batches plus half a pass of setfit's pairs in every pass (see use_pair_list)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
@@ -295,6 +377,8 @@ def main() -> int:
         use_positive_target(args.positive_target)
     if args.freeze_embeddings:
         use_frozen_embeddings()
+    if args.pair_list or args.pair_list_mix:
+        use_pair_list(mix=args.pair_list_mix)
     averager = WeightAverage(args.average_from) if args.average_from is not None else None
     import numpy as np
 
@@ -328,6 +412,8 @@ def main() -> int:
                 extras |= {"positive_target": args.positive_target} if args.positive_target != 1.0 else {}
                 extras |= {"average_from": args.average_from} if averager else {}
                 extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
+                extras |= {"pair_list": True} if args.pair_list else {}
+                extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
                 fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 

@@ -22,6 +22,9 @@ Heads:
 - ``concat_pre``: the default head (C = 10) on the unit tuned embedding concatenated with the unit pre-trained one,
   so the head can also read what contrastive tuning overwrote.
 - ``centroid``: nearest class mean by cosine (the strong-regularisation limit of the logistic regression).
+- ``pre_separability`` (not a head): leave-one-out nearest-class-mean accuracy of the *pre-trained* embeddings on the
+  training sample, chance-corrected ((accuracy - 1/K) / (1 - 1/K)); a label-only signal, available before training,
+  of how much the encoder already knows about the task (BENCHMARKS.md, twelfth round).
 - ``val<V>`` (with ``--validation-per-class V ...``): ``c`` chosen on a validation split of ``V`` test texts per
   class (ties go to the default 10, then to the nearest ``c`` on a log scale), scored on the rest of the test sample;
   40 random splits per run. ``val<V>_C10`` is the default head on the same rests. This is what choosing ``c`` on a
@@ -109,6 +112,16 @@ def centroid_accuracy(x: np.ndarray, y: np.ndarray, test_x: np.ndarray, test_y: 
     return float((classes[(unit(test_x) @ centres.T).argmax(-1)] == test_y).mean())
 
 
+def loo_centroid_accuracy(x: np.ndarray, y: np.ndarray) -> float:
+    """Leave-one-out nearest-class-mean (cosine) accuracy on ``x`` itself: how well the vectors already separate the classes."""
+    u, classes, hits = unit(x), np.unique(y), 0
+    for i in range(len(y)):
+        keep = np.arange(len(y)) != i
+        centres = np.stack([u[keep & (y == c)].mean(0) for c in classes])
+        hits += classes[(centres @ u[i]).argmax()] == y[i]
+    return hits / len(y)
+
+
 def validation_chosen(correct: dict[float, np.ndarray], test_y: np.ndarray, per_class: int, splits: int = 40) -> tuple[float, float]:
     """Mean accuracy, over random splits, of the ``c`` that scores best on ``per_class`` held-out texts per class, and of C = 10, on the rest."""
     rng = np.random.default_rng(0)
@@ -149,6 +162,8 @@ def study(path: Path, loo: bool, validation_sizes: list[int]) -> dict[str, float
         out[f"val{v}"], out[f"val{v}_C10"] = validation_chosen(correct, ty, v)
     out["centroid"] = centroid_accuracy(x, y, tx, ty)
     out["pretrained_C10"] = accuracy(fit(data["train_x0"], y, n_classes, 10.0), data["test_x0"], ty)
+    chance = 1.0 / len(np.unique(y))
+    out["pre_separability"] = (loo_centroid_accuracy(data["train_x0"], y) - chance) / (1.0 - chance)
     return out
 
 
