@@ -56,6 +56,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fewshot  # noqa: E402  (same data loading and sampling as the benchmark)
+from contrastive_variants import (  # noqa: E402
+    WeightAverage,
+    encoder_blender,
+    use_frozen_embeddings,
+    use_pair_list,
+    use_pooling_variant,
+    use_positive_target,
+    use_views,
+)
 
 
 def head_accuracies(train_x, train_y, test_x, test_y, n_classes: int, seed: int) -> dict[str, float]:
@@ -141,212 +150,6 @@ def save_features(folder: str, name: str, trained_features: list, train_y, test_
         pretrained.append(_PRETRAINED[texts])
     Path(folder).mkdir(parents=True, exist_ok=True)
     np.savez(Path(folder) / f"{name}.npz", train_x=trained_features[0], test_x=trained_features[1], train_x0=pretrained[0], test_x0=pretrained[1], train_y=train_y, test_y=test_y)
-
-
-def use_pooling_variant(variant: str) -> None:
-    """Patch headstart's contrastive stage for ``--pooling-variant`` (this process only)."""
-    import contextlib
-
-    import headstart.tasks.contrastive as contrastive
-
-    if variant == "with-dropout":
-        contrastive.exact_mean_pooling = lambda model: contextlib.nullcontext()
-    elif variant == "frozen":
-        exact = contrastive.exact_mean_pooling
-
-        @contextlib.contextmanager
-        def frozen(model):
-            from headstart.models.pooling import mean_pooling_layer
-
-            layer = mean_pooling_layer(model)
-            for param in layer.parameters():
-                param.requires_grad_(False)
-            with exact(model):
-                yield
-
-        contrastive.exact_mean_pooling = frozen
-    elif variant == "raw-mean":
-
-        from headstart.models.pooling import masked_mean
-
-        def raw_mean_step(model, batch):
-            inputs = {k: v for k, v in batch.items() if k != "labels"}
-            hidden = model(**inputs, output_hidden_states=True).hidden_states[-2]
-            return contrastive.pair_cosine_loss(masked_mean(hidden, inputs["attention_mask"]), batch["labels"])
-
-        contrastive.contrastive_step = raw_mean_step
-
-
-def use_positive_target(target: float) -> None:
-    """Patch the contrastive loss so same-label pairs are pulled to cosine ``target`` instead of 1 (this process only)."""
-    import functools
-
-    import headstart.tasks.contrastive as contrastive
-
-    contrastive.pair_cosine_loss = functools.partial(contrastive.pair_cosine_loss, positive_target=target)
-
-
-def use_views(views: int) -> None:
-    """Patch the contrastive stage so every text enters its batch ``views`` times (this process only).
-
-    Each copy gets its own dropout mask, so a text and its copy form a positive pair (SimCSE's unsupervised signal);
-    setfit gets the same from its self-pairs (its pair list is combinations *with* replacement).
-    """
-    import headstart.tasks.contrastive as contrastive
-
-    grouped = contrastive.class_grouped_batches
-    contrastive.class_grouped_batches = lambda labels, batch_size, seed: [b * views for b in grouped(labels, batch_size, seed)]
-
-
-def use_frozen_embeddings() -> None:
-    """Patch the contrastive stage so the encoder's embedding layer (word, position, type) stays as pre-trained (this process only)."""
-    import headstart.tasks.contrastive as contrastive
-
-    head_names = contrastive.head_parameter_names
-    contrastive.head_parameter_names = lambda model: head_names(model) | {n for n, _ in model.named_parameters() if ".embeddings." in n}
-
-
-def use_pair_list(pairs_per_step: int = 16, mix: bool = False) -> None:
-    """Patch the contrastive stage to train on setfit's pair list instead of class-grouped batches (this process only).
-
-    setfit 1.2 (``setfit/sampler.py``, ``num_iterations=20``) lists every same-label pair *with* replacement (a text
-    with itself included) and every different-label pair, and cycles through each list until it has 20 x N positives
-    and 20 x N negatives; each step is 16 random pairs (32 texts), the loss (cos - same)^2 over those pairs only.
-    Here every pass draws N / 2 positives and N / 2 negatives from the two lists, cycled in an order shuffled once by
-    the run's seed, so 40 passes give setfit's 20 x N of each, in batches of 16 pairs. The lists are quadratic in N,
-    as setfit's are: this is a tuning experiment for the small settings, not a product path.
-
-    With ``mix`` every pass holds headstart's class-grouped batches (all-pairs loss) *and* half a pass of pair batches
-    (N / 4 positives and N / 4 negatives, pair loss), shuffled together: twice headstart's compute, so 40 passes are
-    setfit's compute, and half of setfit's pairs.
-    """
-    import itertools
-    import random
-
-    import torch
-
-    import headstart.tasks.contrastive as contrastive
-    from headstart.training.batching import Collator, Encoded
-
-    PAIR_MARK = 1_000_000
-    state: dict = {}
-
-    grouped, grouped_step = contrastive.class_grouped_batches, contrastive.contrastive_step
-    share = 4 if mix else 2
-
-    def pair_batches(labels, batch_size, seed):
-        key = (seed // 1000, tuple(labels))
-        if state.get("key") != key:
-            rng = random.Random(seed // 1000)
-            pairs = list(itertools.combinations_with_replacement(range(len(labels)), 2))
-            positives = [p for p in pairs if labels[p[0]] == labels[p[1]]]
-            negatives = [p for p in pairs if labels[p[0]] != labels[p[1]]]
-            rng.shuffle(positives)
-            rng.shuffle(negatives)
-            state.update(key=key, lists=(positives, negatives), cursor=[0, 0])
-        picked = []
-        for which in (0, 1):
-            members = state["lists"][which]
-            for _ in range(len(labels) // share):
-                picked.append(members[state["cursor"][which] % len(members)])
-                state["cursor"][which] += 1
-        random.Random(seed).shuffle(picked)
-        # With mix, pair batches index the second copy of the examples (see marked_collator), so the step can tell them apart.
-        offset = len(labels) if mix else 0
-        batches = [[i + offset for pair in picked[k : k + pairs_per_step] for i in pair] for k in range(0, len(picked), pairs_per_step)]
-        if mix:
-            batches += grouped(labels, batch_size, seed)
-            random.Random(seed + 1).shuffle(batches)
-        return batches
-
-    def marked_collator(encoded, pad_token_id):
-        """Examples twice over; the second copy's labels carry PAIR_MARK, so a batch drawn from it takes the pair loss."""
-        types = encoded.token_type_ids and encoded.token_type_ids * 2
-        return Collator(Encoded(encoded.input_ids * 2, list(encoded.labels) + [label + PAIR_MARK for label in encoded.labels], types), pad_token_id)
-
-    def pair_step(model, batch):
-        if mix:
-            if int(batch["labels"].min()) < PAIR_MARK:
-                return grouped_step(model, batch)
-            batch = {**batch, "labels": batch["labels"] - PAIR_MARK}
-        unit = torch.nn.functional.normalize(contrastive.sentence_embeddings(model, batch).float(), dim=-1)
-        cosine = (unit[0::2] * unit[1::2]).sum(-1)
-        same = (batch["labels"][0::2] == batch["labels"][1::2]).float()
-        return ((cosine - same) ** 2).mean()
-
-    contrastive.class_grouped_batches = pair_batches
-    contrastive.contrastive_step = pair_step
-    if mix:
-        contrastive.Collator = marked_collator
-
-
-class WeightAverage:
-    """``--average-from F``: the uniform mean of the encoder's weights over the last ``1 - F`` of the contrastive steps.
-
-    Stochastic weight averaging (Izmailov et al. 2018) at no extra forward or backward pass: the patched step adds the
-    current weights (those after the previous optimizer step) to a running sum once the run is past the fraction
-    ``F`` of its steps; ``apply`` adds the final weights and writes the mean into the model.
-    """
-
-    def __init__(self, start_fraction: float):
-        import headstart.tasks.contrastive as contrastive
-
-        self.start_fraction, self.inner = start_fraction, contrastive.contrastive_step
-        contrastive.contrastive_step = self.step
-        self.reset(1)
-
-    def reset(self, total_steps: int) -> None:
-        self.start, self.calls, self.total, self.count, self.params = int(self.start_fraction * total_steps), 0, None, 0, None
-
-    def add(self) -> None:
-        import torch
-
-        with torch.no_grad():
-            for total, param in zip(self.total, self.params):
-                total.add_(param.detach())
-        self.count += 1
-
-    def step(self, model, batch):
-        import torch
-
-        if self.params is None:
-            self.params = [p for p in model.parameters() if p.requires_grad]
-            self.total = [torch.zeros_like(p) for p in self.params]
-        if self.calls > self.start:  # the weights now are those after optimizer step self.calls
-            self.add()
-        self.calls += 1
-        return self.inner(model, batch)
-
-    def apply(self) -> None:
-        """Add the final weights and write the mean into the model."""
-        import torch
-
-        self.add()
-        with torch.no_grad():
-            for total, param in zip(self.total, self.params):
-                param.copy_(total / self.count)
-
-
-def encoder_blender(trained, labels: list[str], config):
-    """A function ``alpha -> trained`` that sets every encoder weight to ``alpha * tuned + (1 - alpha) * pre-trained`` (head untouched)."""
-    import torch
-
-    from headstart.catalog.resolve import resolve_base
-    from headstart.models.classifier import build_classifier, head_parameter_names
-
-    model = trained.model
-    head = head_parameter_names(model)
-    tuned = {k: v.detach().clone() for k, v in model.state_dict().items() if k not in head and v.is_floating_point()}
-    pretrained = build_classifier(resolve_base("minilm-l6"), labels, pooling=config.pooling).state_dict()
-
-    @torch.no_grad()
-    def blend(alpha: float):
-        for name, value in model.state_dict().items():
-            if name in tuned:
-                value.copy_(alpha * tuned[name] + (1 - alpha) * pretrained[name])
-        return trained
-
-    return blend
 
 
 def main() -> int:
