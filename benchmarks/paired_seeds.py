@@ -7,7 +7,7 @@ are mapped back to the exact k/872. Runs are merged by setting, engine and seed 
 file may hold one engine only, as benchmarks/gpu_side_by_side.sh writes them), and a setting found only in the
 files is reported too. Pass only files of one machine kind per call: GPU (bf16) and CPU (fp32) runs of a seed differ.
 
-    python benchmarks/paired_seeds.py bench-out/s11/fewshot-cpu-8-seeds5-9.json bench-out/s11/fewshot-cpu-sst2-64-seeds5-9.json bench-out/s11/fewshot-cpu-trec-64-seeds5-9.json bench-out/s12/fewshot-cpu-ag-64-seeds5-9.json
+    python benchmarks/paired_seeds.py bench-out/s11/fewshot-cpu-8-seeds5-9.json bench-out/s11/fewshot-cpu-sst2-64-seeds5-9.json bench-out/s11/fewshot-cpu-trec-64-seeds5-9.json bench-out/s12/fewshot-cpu-ag-64-seeds5-9.json bench-out/s13/fewshot-cpu-b77-8-seeds2-4.json
 """
 
 from __future__ import annotations
