@@ -100,6 +100,7 @@ def use_pair_list(pairs_per_step: int = 16, mix: bool = False) -> None:
     share = 4 if mix else 2
 
     def pair_batches(labels, batch_size, seed):
+        # tasks/contrastive.py seeds pass p of a run as config.seed * 1000 + p: one pair list per run, cycled over its passes.
         key = (seed // 1000, tuple(labels))
         if state.get("key") != key:
             rng = random.Random(seed // 1000)

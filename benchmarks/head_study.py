@@ -113,13 +113,9 @@ def centroid_accuracy(x: np.ndarray, y: np.ndarray, test_x: np.ndarray, test_y: 
 
 
 def loo_centroid_accuracy(x: np.ndarray, y: np.ndarray) -> float:
-    """Leave-one-out nearest-class-mean (cosine) accuracy on ``x`` itself: how well the vectors already separate the classes."""
-    u, classes, hits = unit(x), np.unique(y), 0
-    for i in range(len(y)):
-        keep = np.arange(len(y)) != i
-        centres = np.stack([u[keep & (y == c)].mean(0) for c in classes])
-        hits += classes[(centres @ u[i]).argmax()] == y[i]
-    return hits / len(y)
+    """Leave-one-out ``centroid_accuracy`` on ``x`` itself: how well the vectors already separate the classes."""
+    keep = lambda i: np.arange(len(y)) != i
+    return float(np.mean([centroid_accuracy(x[keep(i)], y[keep(i)], x[i : i + 1], y[i : i + 1]) for i in range(len(y))]))
 
 
 def validation_chosen(correct: dict[float, np.ndarray], test_y: np.ndarray, per_class: int, splits: int = 40) -> tuple[float, float]:
