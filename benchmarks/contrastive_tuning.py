@@ -44,6 +44,12 @@ headstart's.
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 20 --pair-list --seeds 10 11 12 13 14
 
+``--soup K`` (thirteenth round) trains K runs per seed on the same examples, the k-th with run seed ``seed + 1000 k``
+(its own batch order and dropout), and scores the uniform mean of their encoder weights (see soup_encoders), with
+each member alone as ``member<k>_C10`` (the default head); K runs are K times headstart's compute.
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --soup 2 --seeds 10 11 12 13 14
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -59,6 +65,7 @@ import fewshot  # noqa: E402  (same data loading and sampling as the benchmark)
 from contrastive_variants import (  # noqa: E402
     WeightAverage,
     encoder_blender,
+    soup_encoders,
     use_frozen_embeddings,
     use_pair_list,
     use_pooling_variant,
@@ -170,6 +177,7 @@ def main() -> int:
     parser.add_argument("--schedule", choices=["linear", "slanted", "constant"], default=None, help="learning-rate schedule (default: headstart's, linear)")
     parser.add_argument("--pair-list", action="store_true", help="train on setfit's pair list, 16 pairs a step (see use_pair_list)")
     parser.add_argument("--pair-list-mix", action="store_true", help="class-grouped batches plus half a pass of setfit's pairs in every pass (see use_pair_list)")
+    parser.add_argument("--soup", type=int, default=1, help="average the encoder weights of this many runs per seed (see soup_encoders)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
     pool, test, labels = fewshot.tuning_data(args)
@@ -199,6 +207,17 @@ def main() -> int:
             seconds, trained = fewshot.train_headstart(train, labels, config)
             if averager:
                 averager.apply()
+            members = {}
+            if args.soup > 1:
+                runs = [trained]
+                for k in range(1, args.soup):
+                    more, member = fewshot.train_headstart(train, labels, TrainConfig(method="contrastive", seed=seed + 1000 * k, contrastive_passes=passes, **overrides))
+                    seconds, runs = seconds + more, runs + [member]
+                targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
+                for k, member in enumerate(runs):
+                    alone = fewshot.embed_rows(member, [train, test], config)
+                    members[f"member{k}_C10"] = head_accuracies(alone[0], targets[0], alone[1], targets[1], len(labels), seed)["median_C10"]
+                trained = soup_encoders(runs, labels)
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
             blend = encoder_blender(trained, labels, config) if args.interpolate != [1.0] else (lambda alpha: trained)
             for alpha in args.interpolate:
@@ -217,6 +236,7 @@ def main() -> int:
                 extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
+                extras |= {"soup": args.soup, **members} if args.soup > 1 else {}
                 fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 

@@ -213,3 +213,22 @@ def encoder_blender(trained, labels: list[str], config):
         return trained
 
     return blend
+
+
+def soup_encoders(members: list, labels: list[str]):
+    """Write the uniform mean of the members' encoder weights into the first member and return it (head untouched).
+
+    A model soup (Wortsman et al. 2022, "Model soups"): runs from the same pre-trained encoder on the same examples, in
+    different batch orders and dropout masks, averaged in weight space, so the kept model costs no more to serve.
+    """
+    import torch
+
+    from headstart.models.classifier import head_parameter_names
+
+    head = head_parameter_names(members[0].model)
+    states = [m.model.state_dict() for m in members]
+    with torch.no_grad():
+        for name, value in states[0].items():
+            if name not in head and value.is_floating_point():
+                value.copy_(sum(state[name] for state in states) / len(states))
+    return members[0]
