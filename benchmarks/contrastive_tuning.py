@@ -174,6 +174,7 @@ def main() -> int:
     parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
     parser.add_argument("--average-from", type=float, default=None, help="average the encoder's weights over the steps after this fraction of the run (see WeightAverage)")
     parser.add_argument("--freeze-embeddings", action="store_true", help="keep the embedding layer as pre-trained in the contrastive stage")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default=None, help="arithmetic (default: headstart's, auto: bf16 autocast where the CPU has native bf16)")
     parser.add_argument("--schedule", choices=["linear", "slanted", "constant"], default=None, help="learning-rate schedule (default: headstart's, linear)")
     parser.add_argument("--pair-list", action="store_true", help="train on setfit's pair list, 16 pairs a step (see use_pair_list)")
     parser.add_argument("--pair-list-mix", action="store_true", help="class-grouped batches plus half a pass of setfit's pairs in every pass (see use_pair_list)")
@@ -197,7 +198,7 @@ def main() -> int:
     from headstart.training.sampling import class_grouped_batches
 
     index = {label: i for i, label in enumerate(labels)}
-    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay), ("schedule", args.schedule)) if v is not None}
+    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay), ("schedule", args.schedule), ("precision", args.precision)) if v is not None}
     for passes in args.passes:
         for seed in args.seeds:
             train = fewshot.sample_per_class(pool, args.size, seed)

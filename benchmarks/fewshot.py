@@ -14,6 +14,10 @@ keeps what finished.
     python benchmarks/fewshot.py                        # everything, cheapest first
     python benchmarks/fewshot.py --datasets sst2 trec --sizes 8 --seeds 2
 
+headstart runs at its default ``--precision auto``: bf16 autocast where the CPU (AVX-512 BF16 or AMX) or the GPU
+computes bf16 natively, fp32 elsewhere; each run records which (``precision``). SetFit runs fp32, its default.
+``--precision fp32`` runs headstart in fp32 too.
+
 SetFit runs as its README and paper set it up (``num_iterations=20``: 40 pairs per
 example, batch 16, one epoch, body learning rate 2e-5, logistic-regression head);
 ``--setfit-max-steps`` caps its pair steps for the largest settings (recorded).
@@ -192,13 +196,13 @@ def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], lab
     data = ClassificationData(split, validation, None, labels)
     if unlabeled:
         data.unlabeled = UnlabeledTexts(f"{len(unlabeled)} texts of the training pool", unlabeled, len(unlabeled))
-    config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=args.passes, contrastive_end_to_end=args.end_to_end if plus else 0)
+    config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=args.passes, contrastive_end_to_end=args.end_to_end if plus else 0, precision=args.precision)
     start = time.perf_counter()
     trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda m: None)
     seconds = time.perf_counter() - start
     test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
     metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
-    result = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds}
+    result = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "precision": "bf16" if trained.mixed_precision == "bf16" else "fp32"}
     if trained.stages:
         result["stages"] = trained.stages
     return result
@@ -283,6 +287,7 @@ def main() -> int:
     parser.add_argument("--first-seed", type=int, default=0, help="seeds are FIRST .. FIRST+SEEDS-1 (the benchmark uses 0-2; defaults were tuned on 10-14)")
     parser.add_argument("--test-size", type=int, default=1000, help="fixed test sample per dataset (seed 0)")
     parser.add_argument("--passes", type=int, default=None, help="headstart --contrastive-passes (default: its own rule)")
+    parser.add_argument("--precision", choices=["auto", "fp32", "bf16"], default="auto", help="headstart --precision (default auto: bf16 autocast where the CPU or GPU has native bf16; setfit always runs fp32); recorded per run")
     parser.add_argument("--setfit-max-steps", type=int, default=0, help="cap on SetFit's pair steps (0 = none)")
     parser.add_argument("--engines", nargs="+", default=["headstart", "setfit"])
     parser.add_argument("--threads", type=int, default=1, help="torch threads for both engines")
@@ -292,7 +297,7 @@ def main() -> int:
     parser.add_argument("--no-warm-up", action="store_true", help="skip the untimed one-step run of each engine before the timed runs")
     parser.add_argument("--out", default="bench-out/fewshot.json")
     args = parser.parse_args()
-    headstart_options = {"end_to_end": args.end_to_end, "unlabeled_per_class": args.unlabeled_per_class, "validation_per_class": args.validation_per_class}
+    headstart_options = {"end_to_end": args.end_to_end, "unlabeled_per_class": args.unlabeled_per_class, "validation_per_class": args.validation_per_class, "precision": args.precision}
     import torch
 
     # One thread each: on a shared, oversubscribed CPU two spinning threads ran ~7x slower than one.
@@ -302,7 +307,8 @@ def main() -> int:
     report = {"command": " ".join(sys.argv), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": {"cpu_count": os.cpu_count(), "threads": torch.get_num_threads()}, "settings": {}}
     if out.exists():
         report = json.loads(out.read_text())
-        previous = report.get("headstart_options", dict.fromkeys(headstart_options, 0))  # files from before these options: defaults
+        defaults = {**dict.fromkeys(headstart_options, 0), "precision": "auto"}
+        previous = {**defaults, **report.get("headstart_options", {})}  # files from before an option: its default
         if previous != headstart_options:
             raise SystemExit(f"{out} holds runs with other headstart options ({previous}); pass another --out.")
     report["headstart_options"] = headstart_options
