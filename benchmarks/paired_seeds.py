@@ -6,7 +6,7 @@ together give the ten-seed paired difference and its 95% interval (fewshot.paire
 are mapped back to the exact k/872. Runs are merged by setting, engine and seed across all the files given (a
 file may hold one engine only, as benchmarks/gpu_side_by_side.sh writes them), and a setting found only in the
 files is reported too. Pass only files of one machine kind per call: GPU and CPU runs of a seed differ, and so, by up to
-0.2 point on the CPU, do bf16 and fp32 runs (BENCHMARKS.md, thirteenth round; newer files record each run's precision).
+0.23 point on the CPU, do bf16 and fp32 runs (BENCHMARKS.md, thirteenth round; newer files record each run's precision).
 
     python benchmarks/paired_seeds.py bench-out/s11/fewshot-cpu-8-seeds5-9.json bench-out/s11/fewshot-cpu-sst2-64-seeds5-9.json bench-out/s11/fewshot-cpu-trec-64-seeds5-9.json bench-out/s12/fewshot-cpu-ag-64-seeds5-9.json bench-out/s13/fewshot-cpu-b77-8-seeds2-4.json bench-out/s14/fewshot-cpu-b77-8-seed4.json
 """
