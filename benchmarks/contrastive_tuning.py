@@ -208,18 +208,17 @@ def main() -> int:
             seconds, trained = fewshot.train_headstart(train, labels, config)
             if averager:
                 averager.apply()
+            targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
             members = {}
             if args.soup > 1:
                 runs = [trained]
                 for k in range(1, args.soup):
                     more, member = fewshot.train_headstart(train, labels, TrainConfig(method="contrastive", seed=seed + 1000 * k, contrastive_passes=passes, **overrides))
                     seconds, runs = seconds + more, runs + [member]
-                targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
                 for k, member in enumerate(runs):
                     alone = fewshot.embed_rows(member, [train, test], config)
                     members[f"member{k}_C10"] = head_accuracies(alone[0], targets[0], alone[1], targets[1], len(labels), seed)["median_C10"]
-                trained = soup_encoders(runs, labels)
-            targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
+                trained = soup_encoders(runs)
             blend = encoder_blender(trained, labels, config) if args.interpolate != [1.0] else (lambda alpha: trained)
             for alpha in args.interpolate:
                 features = fewshot.embed_rows(blend(alpha), [train, test], config)

@@ -215,7 +215,7 @@ def encoder_blender(trained, labels: list[str], config):
     return blend
 
 
-def soup_encoders(members: list, labels: list[str]):
+def soup_encoders(members: list):
     """Write the uniform mean of the members' encoder weights into the first member and return it (head untouched).
 
     A model soup (Wortsman et al. 2022, "Model soups"): runs from the same pre-trained encoder on the same examples, in
