@@ -191,7 +191,11 @@ def main() -> int:
         use_frozen_embeddings()
     if args.pair_list or args.pair_list_mix:
         use_pair_list(mix=args.pair_list_mix)
+    if args.soup > 1 and args.average_from is not None:
+        parser.error("--soup and --average-from cannot be combined: the weight average follows one model's steps")
     averager = WeightAverage(args.average_from) if args.average_from is not None else None
+    import dataclasses
+
     import numpy as np
 
     from headstart.training.config import TrainConfig
@@ -213,7 +217,7 @@ def main() -> int:
             if args.soup > 1:
                 runs = [trained]
                 for k in range(1, args.soup):
-                    more, member = fewshot.train_headstart(train, labels, TrainConfig(method="contrastive", seed=seed + 1000 * k, contrastive_passes=passes, **overrides))
+                    more, member = fewshot.train_headstart(train, labels, dataclasses.replace(config, seed=seed + 1000 * k))
                     seconds, runs = seconds + more, runs + [member]
                 for k, member in enumerate(runs):
                     alone = fewshot.embed_rows(member, [train, test], config)
