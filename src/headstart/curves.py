@@ -64,7 +64,7 @@ class CurveConfig:
     target: float = 0.95
     """Share of the full-data score the answer asks for ('how many labels reach 0.95 of it')."""
     full_size: int | None = None
-    """Size whose best score counts as the full-data score (default: the largest size in the curve)."""
+    """Size whose best score counts as the full-data score (default: the best mean at any size, whichever method)."""
     scratch_learning_rate: float = 1e-4
     """Learning rate of the from-scratch baseline (encoder and head alike: nothing is pre-trained)."""
     scratch_epochs: int | None = None
