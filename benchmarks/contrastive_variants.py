@@ -58,27 +58,11 @@ def use_negative_hinge() -> None:
     negative cosine; the hinge leaves those where they are, so less of the pre-trained geometry is rewritten
     (this process only).
     """
-    import torch
-    from torch import nn
+    import functools
 
     import headstart.tasks.contrastive as contrastive
 
-    def hinge_loss(embeddings, labels, positive_target: float = 1.0):
-        unit = nn.functional.normalize(embeddings.float(), dim=-1)
-        cosine = unit @ unit.T
-        same = labels[:, None] == labels[None, :]
-        off_diagonal = ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
-        positive, negative = same & off_diagonal, ~same
-        terms = []
-        if positive.any():
-            terms.append(((cosine[positive] - positive_target) ** 2).mean())
-        if negative.any():
-            terms.append((cosine[negative].clamp(min=0) ** 2).mean())
-        if not terms:
-            return cosine.sum() * 0.0
-        return sum(terms) / len(terms)
-
-    contrastive.pair_cosine_loss = hinge_loss
+    contrastive.pair_cosine_loss = functools.partial(contrastive.pair_cosine_loss, negative_hinge=True)
 
 
 def use_views(views: int) -> None:

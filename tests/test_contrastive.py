@@ -65,6 +65,11 @@ def test_pair_loss_by_hand():
     assert float(pair_cosine_loss(bad, labels)) == pytest.approx(0.75, abs=1e-6)
     # pulled to cosine 0.5 instead: the perfect positives (cos 1) are now off by 0.5 -> (0.25 + 0) / 2
     assert float(pair_cosine_loss(perfect, labels, positive_target=0.5)) == pytest.approx(0.125, abs=1e-6)
+    # negatives at cos -1 cost 1 each with SetFit's loss, nothing with the hinge; a negative at cos 1 costs 1 with both
+    opposite = torch.tensor([[1.0, 0.0], [1.0, 0.0], [-1.0, 0.0]])
+    assert float(pair_cosine_loss(opposite, labels)) == pytest.approx(0.5, abs=1e-6)
+    assert float(pair_cosine_loss(opposite, labels, negative_hinge=True)) == pytest.approx(0.0, abs=1e-6)
+    assert float(pair_cosine_loss(bad, labels, negative_hinge=True)) == pytest.approx(0.75, abs=1e-6)
     single = torch.tensor([[1.0, 2.0]], requires_grad=True)
     loss = pair_cosine_loss(single, torch.tensor([0]))
     assert float(loss.detach()) == 0.0 and loss.requires_grad

@@ -84,10 +84,11 @@ def sentence_embeddings(model: nn.Module, batch: dict[str, torch.Tensor]) -> tor
     return model(**inputs, output_hidden_states=True).hidden_states[-1][:, 0]
 
 
-def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_target: float = 1.0) -> torch.Tensor:
+def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_target: float = 1.0, negative_hinge: bool = False) -> torch.Tensor:
     """SetFit's loss, (cos - same_label)^2, averaged over all pairs of the batch; positives and negatives weigh equally.
 
     ``positive_target`` is the cosine same-label pairs are pulled to (SetFit's 1; BENCHMARKS.md, ninth round, tried 0.8).
+    ``negative_hinge`` penalises different-label pairs only above cosine 0, relu(cos)^2 (fourteenth round: no better).
     """
     unit = nn.functional.normalize(embeddings.float(), dim=-1)
     cosine = unit @ unit.T
@@ -98,7 +99,7 @@ def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_ta
     if positive.any():
         terms.append(((cosine[positive] - positive_target) ** 2).mean())
     if negative.any():
-        terms.append((cosine[negative] ** 2).mean())
+        terms.append(((cosine[negative].clamp(min=0) if negative_hinge else cosine[negative]) ** 2).mean())
     if not terms:  # a batch of one example has no pairs
         return cosine.sum() * 0.0
     return sum(terms) / len(terms)
