@@ -57,6 +57,7 @@ with the label indices (``train_y``, ``test_y``), so head variants can be compar
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -198,8 +199,6 @@ def main() -> int:
     if args.soup > 1 and args.average_from is not None:
         parser.error("--soup and --average-from cannot be combined: the weight average follows one model's steps")
     averager = WeightAverage(args.average_from) if args.average_from is not None else None
-    import dataclasses
-
     import numpy as np
 
     from headstart.training.config import TrainConfig

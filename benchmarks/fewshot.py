@@ -202,7 +202,7 @@ def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], lab
     seconds = time.perf_counter() - start
     test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
     metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
-    result = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "precision": "bf16" if trained.mixed_precision == "bf16" else "fp32"}
+    result = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "precision": {"no": "fp32"}.get(trained.mixed_precision, trained.mixed_precision)}
     if trained.stages:
         result["stages"] = trained.stages
     return result
