@@ -20,7 +20,7 @@ def tiny_run(tmp_path_factory) -> Path:
 
         root = tmp_path_factory.mktemp("deploy")
         base = build_tiny_bert(root / "base")
-        config = TrainConfig(epochs=12, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
+        config = TrainConfig(method="full", epochs=12, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
         spec = DataSpec(train=str(ASSETS / "tiny_sentiment.csv"), validation_fraction=0.25)
         _CACHE["run"] = train_run(spec, base=str(base), config=config, output=root / "tiny", log=lambda m: None).path
     return _CACHE["run"]

@@ -55,7 +55,7 @@ def run(tmp_path_factory, tiny_base):
     from conftest import ASSETS
 
     out = tmp_path_factory.mktemp("card") / "tiny"
-    config = TrainConfig(epochs=2, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
+    config = TrainConfig(method="full", epochs=2, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
     train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv"), validation_fraction=0.25), base=str(tiny_base), config=config, output=out, log=lambda m: None)
     return out
 

@@ -10,7 +10,7 @@ import yaml
 from conftest import ASSETS, write
 from headstart.cli.main import main
 
-TINY = ["--epochs", "25", "--learning-rate", "3e-3", "--head-learning-rate", "3e-3", "--batch-size", "8", "--patience", "0", "--precision", "fp32", "--seed", "3"]
+TINY = ["--epochs", "25", "--method", "full", "--learning-rate", "3e-3", "--head-learning-rate", "3e-3", "--batch-size", "8", "--patience", "0", "--precision", "fp32", "--seed", "3"]
 
 
 @pytest.mark.parametrize("command", [[], ["train"], ["predict"], ["eval"], ["models"]])

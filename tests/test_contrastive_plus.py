@@ -228,10 +228,14 @@ def test_self_training_round_is_kept_unless_validation_drops(tiny_base, scores, 
         assert changed == []
 
 
-def test_end_to_end_flag_needs_the_contrastive_stage(tmp_path, files, tiny_base):
-    # --method auto may choose full (enough labels); the flag would then do nothing, so it is refused, not ignored.
-    folder, _ = files
-    spec = DataSpec(train=str(folder / "train.csv"), validation=str(folder / "validation.csv"))
+def test_end_to_end_flag_needs_the_contrastive_stage(tmp_path, tiny_base):
+    # --method auto may choose full (here: more classes than contrastive training is chosen for); the flag would
+    # then do nothing, so it is refused, not ignored.
+    from headstart.tasks.method_choice import CONTRASTIVE_MAX_CLASSES
+
+    classes = CONTRASTIVE_MAX_CLASSES + 1
+    (tmp_path / "many.csv").write_text("text,label\n" + "".join(f"text {c} number {i},c{c}\n" for c in range(classes) for i in range(3)))
+    spec = DataSpec(train=str(tmp_path / "many.csv"), validation=str(tmp_path / "many.csv"))
     with pytest.raises(ConfigError, match="--contrastive-end-to-end follows the contrastive stage.*--method full"):
         train_run(spec, base=str(tiny_base), config=TrainConfig(method="auto", contrastive_end_to_end=2, epochs=1, precision="fp32"), output=tmp_path / "run", log=lambda m: None)
     assert not (tmp_path / "run").exists()

@@ -6,7 +6,7 @@ import yaml
 
 from headstart.api import train_run
 from headstart.data.classification import ClassificationData, DataSpec, LabeledTexts
-from headstart.tasks.method_choice import FEW_SHOT_PER_CLASS, choose_method
+from headstart.tasks.method_choice import CONTRASTIVE_MAX_CLASSES, FEW_SHOT_PER_CLASS, choose_method
 from headstart.training.config import TrainConfig
 
 
@@ -33,6 +33,13 @@ def test_enough_labels_choose_full_fine_tuning():
     assert f"median {FEW_SHOT_PER_CLASS + 1} per class" in choice["reason"]
 
 
+def test_many_classes_choose_full_fine_tuning_at_any_budget():
+    assert choose_method(data_with(8, classes=CONTRASTIVE_MAX_CLASSES), "bert")["method"] == "contrastive"
+    choice = choose_method(data_with(8, classes=CONTRASTIVE_MAX_CLASSES + 1), "bert")
+    assert choice["method"] == "full"
+    assert f"{CONTRASTIVE_MAX_CLASSES + 1} classes" in choice["reason"] and f"more than {CONTRASTIVE_MAX_CLASSES} classes" in choice["reason"]
+
+
 def test_multilabel_and_unsupported_bases_fall_back_to_full():
     multi = choose_method(data_with(4, multi_label=True), "bert")
     assert multi["method"] == "full" and "multi-label" in multi["reason"]
@@ -46,10 +53,10 @@ def test_auto_choice_is_logged_recorded_and_carded(tmp_path, tiny_base):
     lines: list[str] = []
     summary = train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv")), base=str(tiny_base), config=TrainConfig(epochs=1, precision="fp32"), output=tmp_path / "run", log=lines.append)
     record = yaml.safe_load((summary.path / "headstart.yaml").read_text())
-    # 52 training rows, 26 per class: above the few-shot budget, so every weight is fine-tuned.
-    assert record["train"]["method"] == "full"
-    assert record["train"]["method_choice"]["method"] == "full"
+    # 52 training rows, 26 per class: within the few-shot budget, so contrastive training.
+    assert record["train"]["method"] == "contrastive"
+    assert record["train"]["method_choice"]["method"] == "contrastive"
     assert "median 26 per class" in record["train"]["method_choice"]["reason"]
-    assert any(line.startswith("method auto -> full:") for line in lines)
+    assert any(line.startswith("method auto -> contrastive:") for line in lines)
     card = (summary.path / "README.md").read_text()
     assert "Method chosen by `--method auto`: 52 training examples" in card

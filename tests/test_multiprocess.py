@@ -23,7 +23,7 @@ from headstart.cli.main import main
 from headstart.training.loop import EpochBatches, ProcessSplitBatches
 from test_adapt import make_corpus
 
-TRAIN_ARGS = ["--epochs", "2", "--batch-size", "8", "--precision", "fp32", "--seed", "3"]
+TRAIN_ARGS = ["--method", "full", "--epochs", "2", "--batch-size", "8", "--precision", "fp32", "--seed", "3"]
 
 
 def free_port() -> int:

@@ -170,7 +170,7 @@ def test_report_written_by_training_shows_in_headless_chromium(tmp_path, tiny_ba
 
     if CHROMIUM is None:
         pytest.skip("headless Chromium not installed (Debian: apt-get install chromium); .ci/run installs it")
-    config = TrainConfig(epochs=2, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
+    config = TrainConfig(method="full", epochs=2, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
     out = tmp_path / "run"
     summary = train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv"), validation_fraction=0.25), base=str(tiny_base), config=config, output=out, log=lambda m: None)
     metrics = json.loads((out / "metrics.json").read_text())

@@ -12,7 +12,7 @@ from headstart.errors import RunDirError
 from headstart.runs.load import load_run
 from headstart.training.config import TrainConfig
 
-CONFIG = dict(epochs=4, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, precision="fp32")
+CONFIG = dict(method="full", epochs=4, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, precision="fp32")
 
 
 def test_crash_while_writing_leaves_only_a_partial_folder(tmp_path, tiny_base, monkeypatch):

@@ -13,7 +13,7 @@ from headstart.data.classification import DataSpec
 from headstart.errors import ConfigError
 from headstart.training.config import TrainConfig
 
-FAST = dict(epochs=25, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
+FAST = dict(method="full", epochs=25, learning_rate=3e-3, head_learning_rate=3e-3, batch_size=8, patience=0, seed=3, precision="fp32")
 
 RUN_FILES = {
     "config.json",
@@ -128,7 +128,7 @@ def test_seed_makes_runs_identical(tmp_path, tiny_base):
     from conftest import ASSETS
 
     def once(name):
-        return train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv")), base=str(tiny_base), config=TrainConfig(epochs=2, batch_size=8, seed=5, precision="fp32", learning_rate=1e-3), output=tmp_path / name, log=lambda m: None)
+        return train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv")), base=str(tiny_base), config=TrainConfig(method="full", epochs=2, batch_size=8, seed=5, precision="fp32", learning_rate=1e-3), output=tmp_path / name, log=lambda m: None)
 
     a, b = once("a"), once("b")
     assert a.metrics["validation"]["confusion_matrix"] == b.metrics["validation"]["confusion_matrix"]
@@ -141,7 +141,7 @@ def test_seeds_report_spread_and_keep_best(tmp_path, tiny_base):
     summary = train_run(
         DataSpec(train=str(ASSETS / "tiny_sentiment.csv")),
         base=str(tiny_base),
-        config=TrainConfig(epochs=3, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, precision="fp32", seed=10, seeds=3, patience=0),
+        config=TrainConfig(method="full", epochs=3, batch_size=8, learning_rate=3e-3, head_learning_rate=3e-3, precision="fp32", seed=10, seeds=3, patience=0),
         output=tmp_path / "seeds",
         log=lambda m: None,
     )
