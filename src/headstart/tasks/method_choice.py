@@ -18,15 +18,15 @@ CONTRASTIVE_MAX_CLASSES = 50
 """...and at most this many classes; with more, every weight is fine-tuned with cross-entropy whatever the budget.
 
 Both measured with ``headstart curve --per-class`` on real data (BENCHMARKS.md, "--method auto: contrastive against
-full fine-tuning"), test accuracy of contrastive minus full, mean over 3 nested samples (2 for CLINC150, AG News at 128) with 15% of
-each held out: SST-2 (2 classes) +6.0 / +7.1 / +5.1 / +3.4 / +2.6 points at 16 / 32 / 64 / 128 / 256 per class; AG
-News (4) +2.0 / +0.5 / -0.1 / +0.3 at 16 / 32 / 64 / 128; TREC (6) +15.3 / +18.8 / +1.1 at 8 / 16 / 32; TREC's fine
-labels (33 with 20+ examples) +4.2 at 8. At 8 per class on BANKING77 restricted to 10 / 20 of its intents and on all
-77: +0.6 / -2.4 / -4.5, on CLINC150's 150 intents -4.9 (and -2.6 on the bundled demo, 77 intents, about 14 per class).
-Contrastive training costs 3-11x full's time (32 passes against at most 8 epochs, more as the examples grow); above 64
-per class its lead shrinks. The class line is not a law: what decides is more the task than the count (TREC's 33
-question types gain from pairs, BANKING77's 20 intents do not). At 50 it sits between the largest measured win (33
-classes) and the many-intent losses (77, 150), and is wrong on one measured set, BANKING77's 20 intents."""
+full fine-tuning"), test accuracy of contrastive minus full, mean over 3 nested samples (2 for CLINC150, AG News at
+128) with 15% of each held out: SST-2 (2 classes) +6.0 / +7.1 / +5.1 / +3.4 / +2.6 points at 16 / 32 / 64 / 128 / 256
+per class; AG News (4) +2.0 / +0.5 / -0.1 / +0.3 at 16 / 32 / 64 / 128; TREC (6) +15.3 / +18.8 / +1.1 at 8 / 16 / 32;
+TREC's fine labels (33 with 20+ examples) +4.2 at 8. At 8 per class on BANKING77 restricted to 10 / 20 of its intents
+and on all 77: +0.6 / -2.4 / -4.5, on CLINC150's 150 intents -4.9 (and -2.6 on the bundled demo, 77 intents, about 14
+per class). Contrastive training costs 3-11x full's time (32 passes against at most 8 epochs, more as the examples
+grow); above 64 per class its lead shrinks. The class line is not a law: what decides is more the task than the count
+(TREC's 33 question types gain from pairs, BANKING77's 20 intents do not). At 50 it sits between the largest measured
+win (33 classes) and the many-intent losses (77, 150), and is wrong on one measured set, BANKING77's 20 intents."""
 CONTRASTIVE_MODEL_TYPES = ("bert",)
 """Architectures whose classifier has the pooler + linear layer the contrastive head is written into."""
 
