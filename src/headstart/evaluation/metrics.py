@@ -34,5 +34,19 @@ def classification_metrics(y_true: list[int] | np.ndarray, y_pred: list[int] | n
     }
 
 
+def logit_loss(y_true: np.ndarray, logits: np.ndarray, multi_label: bool) -> float:
+    """Mean training loss of ``logits`` against the truth: cross-entropy (single-label), per-label binary cross-entropy (multi-label)."""
+    logits = np.asarray(logits, dtype=np.float64)
+    if not len(logits):
+        return float("nan")
+    if multi_label:
+        truth = np.asarray(y_true, dtype=np.float64)
+        # log(1 + e^x) - t*x, computed without overflow
+        return float((np.logaddexp(0.0, logits) - truth * logits).mean())
+    shifted = logits - logits.max(axis=-1, keepdims=True)
+    log_probs = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+    return float(-log_probs[np.arange(len(logits)), np.asarray(y_true)].mean())
+
+
 def headline(metrics: dict[str, Any]) -> str:
     return f"accuracy {metrics['accuracy']:.4f}, macro-F1 {metrics['macro_f1']:.4f} on {metrics['n_examples']} examples"

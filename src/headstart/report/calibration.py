@@ -66,7 +66,7 @@ def reliability_png(rel: Reliability, title: str) -> bytes:
 
 
 def learning_curve_png(history: list[dict]) -> bytes | None:
-    """Training loss and validation metrics per epoch, or None with fewer than 2 epochs."""
+    """Training and validation loss and validation metrics per epoch, or None with fewer than 2 epochs."""
     if len(history) < 2:
         return None
     import matplotlib
@@ -76,11 +76,12 @@ def learning_curve_png(history: list[dict]) -> bytes | None:
 
     epochs = [h["epoch"] for h in history]
     fig, ax = plt.subplots(figsize=(5, 3.5))
-    if all("train_loss" in h for h in history):
-        ax.plot(epochs, [h["train_loss"] for h in history], "o-", label="train loss")
+    for key, style in (("train_loss", "o-"), ("val_loss", "o--")):
+        if all(key in h for h in history):
+            ax.plot(epochs, [h[key] for h in history], style, label=key.replace("val_", "validation ").replace("_", " "))
     for key in ("val_accuracy", "val_macro_f1"):
         if all(key in h for h in history):
-            ax.plot(epochs, [h[key] for h in history], "s-", label=key.replace("_", " "))
+            ax.plot(epochs, [h[key] for h in history], "s-", label=key.replace("val_", "validation ").replace("_", " "))
     ax.set_xlabel("epoch")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)

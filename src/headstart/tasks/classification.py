@@ -12,8 +12,8 @@ from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
 from headstart.data.classification import ClassificationData, LabeledTexts
-from headstart.errors import ConfigError
-from headstart.evaluation.metrics import classification_metrics
+from headstart.errors import ConfigError, DataError
+from headstart.evaluation.metrics import classification_metrics, logit_loss
 from headstart.evaluation.multilabel import multi_hot, multilabel_metrics, sigmoid, tune_threshold
 from headstart.models.classifier import build_classifier, count_parameters, parameter_groups
 from headstart.models.loading import load_tokenizer
@@ -137,6 +137,8 @@ def prompt_head(model: nn.Module, base: ResolvedBase, tokenizer, data: Classific
 def train_classifier(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
     """Fine-tune ``base`` on ``data`` with ``config.method``; the model returned holds the best validation weights."""
     config.validate()
+    if not len(data.validation):
+        raise DataError(f"no validation examples: training picks its best epoch on them, but the {len(data.train)} training examples came with none. Give a validation file, or hold some training examples out (headstart train holds out --validation-fraction, 0.15 by default).")
     if config.method in ("auto", "contrastive"):
         from headstart.tasks.method_choice import resolve_method  # these modules build on this one
         from headstart.tasks.contrastive import train_contrastive
@@ -174,7 +176,7 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
     def evaluate(current: nn.Module) -> dict[str, float]:
         logits = predict_logits(current, val_enc, pad_id(tokenizer), config.eval_batch_size, mixed_precision)
         scores = score_logits(val_true, logits, data.label_names, data.multi_label)
-        return {k: scores[k] for k in ("accuracy", "macro_f1", "micro_f1", "threshold") if k in scores}
+        return {**{k: scores[k] for k in ("accuracy", "macro_f1", "micro_f1", "threshold") if k in scores}, "loss": logit_loss(val_true, logits, data.multi_label)}
 
     loop = fit(
         model,
@@ -184,7 +186,7 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
         step=weighted_classification_step(balanced_weights(train_enc.labels, len(data.label_names))) if config.class_weights == "balanced" else classification_step,
         evaluate=evaluate,
         param_groups=setup.groups,
-        config=loop_config(config, config.metric, mixed_precision),
+        config=loop_config(config, config.metric, mixed_precision, tie_breaker="loss"),
         accelerator=accelerator,
         log=log,
     )

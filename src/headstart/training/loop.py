@@ -48,12 +48,19 @@ class LoopConfig:
     unfreeze_every: int = 0
     """Gradual unfreezing: the head trains alone for this many epochs, then one more encoder layer group joins
     every this many epochs, top first (0 = everything trains from the start; see training/unfreeze.py)."""
+    tie_breaker: str | None = None
+    """Key of a lower-is-better score (e.g. validation loss) that decides between evaluations whose ``metric`` ties.
+
+    A small validation set ties often (12 texts score in steps of 1/12): without it, a tie counts as no improvement,
+    so an epoch-1 model can win and training stop at epoch 3 while the model is still getting better."""
 
 
 @dataclass
 class LoopResult:
     best_metric: float = -math.inf
     best_epoch: int = 0
+    best_tie_breaker: float | None = None
+    """The tie-breaker score (``LoopConfig.tie_breaker``) of the best epoch; None when none is used."""
     epochs_run: int = 0
     optimizer_steps: int = 0
     examples_seen: int = 0
@@ -108,9 +115,16 @@ def length_grouped_epochs(lengths: list[int], batch_size: int, seed: int) -> Epo
     return EpochBatches(lambda epoch: length_grouped_batches(lengths, batch_size, seed + epoch))
 
 
-def loop_config(config, metric: str, mixed_precision: str) -> LoopConfig:
+def loop_config(config, metric: str, mixed_precision: str, tie_breaker: str | None = None) -> LoopConfig:
     """The loop settings of a ``TrainConfig`` (epochs, warmup, clipping, patience, schedule, unfreezing), selecting on ``metric``."""
-    return LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, metric, mixed_precision, config.schedule, config.gradual_unfreeze)
+    return LoopConfig(config.epochs, config.warmup_ratio, config.max_grad_norm, config.patience, metric, mixed_precision, config.schedule, config.gradual_unfreeze, tie_breaker)
+
+
+def improves(value: float, tie: float | None, result: LoopResult) -> bool:
+    """Whether an evaluation beats the best so far: a higher metric, or the same metric and a lower tie-breaker score."""
+    if value != result.best_metric or tie is None:
+        return value > result.best_metric
+    return result.best_tie_breaker is None or tie < result.best_tie_breaker
 
 
 class ProcessSplitBatches:
@@ -256,14 +270,16 @@ def fit(
             scores = evaluate(accelerator.unwrap_model(model))
             result.eval_seconds += time.perf_counter() - eval_start
             value = scores[config.metric]
+            tie = float(scores[config.tie_breaker]) if config.tie_breaker else None
             if processes > 1:  # every process follows the main one's best-epoch and early-stopping decisions
-                value = float(broadcast(torch.tensor([float(value)], dtype=torch.float64))[0])
+                shared = broadcast(torch.tensor([float(value), math.nan if tie is None else tie], dtype=torch.float64))
+                value, tie = float(shared[0]), (None if tie is None else float(shared[1]))
             result.history.append({"epoch": epoch, "train_loss": running / max(count, 1), **{f"val_{k}": v for k, v in scores.items()}, "seconds": round(result.train_seconds, 2)})
             last_metric = f", val {config.metric} {value:.4f}"
             progress.set_postfix_str(f"loss {running / max(count, 1):.4f}{last_metric}")
-            log(f"epoch {epoch}: train loss {running / max(count, 1):.4f}, validation {config.metric} {value:.4f} ({result.train_seconds:.1f}s)")
-            if value > result.best_metric:
-                result.best_metric, result.best_epoch, bad_evals = value, epoch, 0
+            log(f"epoch {epoch}: train loss {running / max(count, 1):.4f}, validation {config.metric} {value:.4f}{f', {config.tie_breaker} {tie:.4f}' if tie is not None else ''} ({result.train_seconds:.1f}s)")
+            if improves(value, tie, result):
+                result.best_metric, result.best_tie_breaker, result.best_epoch, bad_evals = value, tie, epoch, 0
                 if keep_best:
                     best_state = {k: v.detach().clone() for k, v in accelerator.unwrap_model(model).state_dict().items()}
             elif unfreezing is None or epoch >= unfreezing.all_train_from():
