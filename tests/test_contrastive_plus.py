@@ -228,12 +228,13 @@ def test_self_training_round_is_kept_unless_validation_drops(tiny_base, scores, 
         assert changed == []
 
 
-def test_end_to_end_flag_needs_the_contrastive_stage(tmp_path, tiny_base):
-    # --method auto may choose full (here: more classes than contrastive training is chosen for); the flag would
-    # then do nothing, so it is refused, not ignored.
-    from headstart.tasks.method_choice import CONTRASTIVE_MAX_CLASSES
+def test_end_to_end_flag_needs_the_contrastive_stage(tmp_path, tiny_base, monkeypatch):
+    # --method auto may choose full (here: the line is set so that any separability counts as separated); the flag
+    # would then do nothing, so it is refused, not ignored.
+    from headstart.tasks import method_choice
 
-    classes = CONTRASTIVE_MAX_CLASSES + 1
+    monkeypatch.setattr(method_choice, "SEPARATED", -2.0)
+    classes = 4
     (tmp_path / "many.csv").write_text("text,label\n" + "".join(f"text {c} number {i},c{c}\n" for c in range(classes) for i in range(3)))
     spec = DataSpec(train=str(tmp_path / "many.csv"), validation=str(tmp_path / "many.csv"))
     with pytest.raises(ConfigError, match="--contrastive-end-to-end follows the contrastive stage.*--method full"):

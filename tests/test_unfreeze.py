@@ -186,7 +186,7 @@ def test_auto_choosing_contrastive_refuses_gradual_unfreezing(tiny_base, tmp_pat
     from headstart.data.classification import DataSpec
     from headstart.tasks import method_choice
 
-    monkeypatch.setattr(method_choice, "choose_method", lambda data, model_type: {"method": "contrastive", "reason": "few-shot"})
+    monkeypatch.setattr(method_choice, "choose_method", lambda data, model_type, separability=None: {"method": "contrastive", "reason": "few-shot"})
     config = TrainConfig(method="auto", epochs=2, gradual_unfreeze=1)
     with pytest.raises(ConfigError, match="--method auto chose contrastive few-shot training for this data; pass --method full"):
         train_run(DataSpec(train=str(ASSETS / "tiny_sentiment.csv")), base=str(tiny_base), config=config, output=tmp_path / "run", log=lambda m: None)

@@ -1,32 +1,36 @@
-"""``--method auto``: pick a training method from the label budget and the data, and say why."""
+"""``--method auto``: pick a training method from the label budget, the base and the data, and say why."""
 
 from __future__ import annotations
 
 import dataclasses
 from collections import Counter
-from typing import Callable
+from typing import Any, Callable
 
 from headstart.catalog.resolve import ResolvedBase
 from headstart.data.classification import ClassificationData
 from headstart.errors import ConfigError
 from headstart.models.loading import hub_kwargs, quiet_transformers
+from headstart.tasks.separability import pretrained_separability
 from headstart.training.config import TrainConfig
 
 FEW_SHOT_PER_CLASS = 64
-"""At or below this many training examples in the median class (and few classes), contrastive training is chosen."""
-CONTRASTIVE_MAX_CLASSES = 50
-"""...and at most this many classes; with more, every weight is fine-tuned with cross-entropy whatever the budget.
+"""Above this many training examples in the median class, every weight is fine-tuned with cross-entropy; at or below,
+the pre-trained embedding's separability of the classes decides (``SEPARATED``).
 
-Both measured with ``headstart curve --per-class`` on real data (BENCHMARKS.md, "--method auto: contrastive against
-full fine-tuning"), test accuracy of contrastive minus full, mean over 3 nested samples (2 for CLINC150, AG News at
-128) with 15% of each held out: SST-2 (2 classes) +6.0 / +7.1 / +5.1 / +3.4 / +2.6 points at 16 / 32 / 64 / 128 / 256
-per class; AG News (4) +2.0 / +0.5 / -0.1 / +0.3 at 16 / 32 / 64 / 128; TREC (6) +15.3 / +18.8 / +1.1 at 8 / 16 / 32;
-TREC's fine labels (33 with 20+ examples) +4.2 at 8. At 8 per class on BANKING77 restricted to 10 / 20 of its intents
-and on all 77: +0.6 / -2.4 / -4.5, on CLINC150's 150 intents -4.9 (and -2.6 on the bundled demo, 77 intents, about 14
-per class). Contrastive training costs 3-11x full's time (32 passes against at most 8 epochs, more as the examples
-grow); above 64 per class its lead shrinks. The class line is not a law: what decides is more the task than the count
-(TREC's 33 question types gain from pairs, BANKING77's 20 intents do not). At 50 it sits between the largest measured
-win (33 classes) and the many-intent losses (77, 150), and is wrong on one measured set, BANKING77's 20 intents."""
+Measured with ``headstart curve --per-class`` on real data (BENCHMARKS.md, "--method auto"): contrastive minus full,
+test accuracy, mean of 3 nested samples with 15% of each held out, on SST-2 +4.3 / +7.1 / +3.9 / +3.4 / +2.6 points
+at 16 / 32 / 64 / 128 / 256 per class: pairs still lead above 64 per class, but by less, at 8-10x the time."""
+SEPARATED = 0.73
+"""At or above this pre-trained separability (tasks/separability.py, chance-corrected: 0 chance, 1 perfect), the
+classes are already apart in the embedding and full fine-tuning is chosen; below it, contrastive training.
+
+Contrastive minus full at 8-64 per class (same measurements; full with validation-loss tie-breaking), against the
+separability of samples of the same size (mean of 3): contrastive ahead on SST-2 (separability -0.25 to 0.49;
++3.9 to +7.1 points), TREC's 6 coarse question types (0.53 / 0.57 at 8 / 16: +11.7 / +6.1; 0.62 at 32: level), TREC's
+33 fine ones (0.53 at 8: +1.5) and AG News at 16 (0.68: +1.7); full ahead on BANKING77 restricted to 10 / 20 intents
+and on all 77 (0.87 / 0.81 / 0.77 at 8: -2.5 / -3.9 / -6.0) and on CLINC150 (150 intents, at 8: -5.1). AG News at
+32 and 64 (0.80 / 0.79) is level (+0.5 / -0.3). The line sits halfway between the highest separability where pairs
+won (0.68) and the lowest where full fine-tuning won (0.77); it was fitted on these eight sets, not checked on others."""
 CONTRASTIVE_MODEL_TYPES = ("bert",)
 """Architectures whose classifier has the pooler + linear layer the contrastive head is written into."""
 
@@ -41,8 +45,12 @@ def base_model_type(base: ResolvedBase) -> str:
         return "unknown"
 
 
-def choose_method(data: ClassificationData, model_type: str) -> dict[str, str]:
-    """The method to train with and the reason, as saved in the run record (``train.method_choice``)."""
+def choose_method(data: ClassificationData, model_type: str, separability: Callable[[], float] = lambda: float("nan")) -> dict[str, Any]:
+    """The method to train with and the reason, as saved in the run record (``train.method_choice``).
+
+    ``separability`` is called only when the label budget and the base leave the choice open (it costs one encoder
+    pass over the training texts); nan means not measured, and contrastive training is chosen.
+    """
     counts = Counter(data.train.labels)
     per_class = sorted(counts.values())
     median = per_class[len(per_class) // 2] if per_class else 0
@@ -53,18 +61,25 @@ def choose_method(data: ClassificationData, model_type: str) -> dict[str, str]:
         return {"method": "full", "reason": f"sentence pairs ({budget}): the pair is read jointly, so every weight is fine-tuned"}
     if median > FEW_SHOT_PER_CLASS:
         return {"method": "full", "reason": f"{budget} (> {FEW_SHOT_PER_CLASS}): enough labels to fine-tune every weight with cross-entropy (contrastive training's lead shrinks as labels grow while its cost grows; --method contrastive tries it)"}
-    if len(counts) > CONTRASTIVE_MAX_CLASSES:
-        return {"method": "full", "reason": f"{budget}: with more than {CONTRASTIVE_MAX_CLASSES} classes, full fine-tuning was the more accurate and several times faster on the many-class data measured, so every weight is fine-tuned (--method contrastive tries pairs)"}
     if model_type not in CONTRASTIVE_MODEL_TYPES:
         return {"method": "full", "reason": f"{budget} is few-shot, but the base is a '{model_type}' model, which contrastive training does not support; every weight is fine-tuned"}
-    return {"method": "contrastive", "reason": f"{budget} (<= {FEW_SHOT_PER_CLASS}, at most {CONTRASTIVE_MAX_CLASSES} classes): few-shot, so the encoder is tuned on same/different-label pairs and a logistic-regression head is fitted (SetFit-style)"}
+    score = separability()
+    if score >= SEPARATED:
+        return {"method": "full", "separability": round(score, 4), "reason": f"{budget}: the pre-trained embedding already separates these classes (separability {score:.2f} >= {SEPARATED}), so contrastive pairs have little to add; full fine-tuning was the more accurate and several times faster on such data (--method contrastive tries pairs)"}
+    measured = f"separability {score:.2f} < {SEPARATED}" if score == score else "separability not measured"
+    return {"method": "contrastive", "separability": None if score != score else round(score, 4), "reason": f"{budget} (<= {FEW_SHOT_PER_CLASS}), and the pre-trained embedding separates these classes weakly ({measured}): the encoder is tuned on same/different-label pairs and a logistic-regression head is fitted (SetFit-style)"}
 
 
-def resolve_method(config: TrainConfig, data: ClassificationData, base: ResolvedBase, log: Callable[[str], None] = print) -> tuple[TrainConfig, dict[str, str] | None]:
+def resolve_method(config: TrainConfig, data: ClassificationData, base: ResolvedBase, log: Callable[[str], None] = print) -> tuple[TrainConfig, dict[str, Any] | None]:
     """``config`` with ``method`` made concrete, and the choice (None unless the method was 'auto')."""
     if config.method != "auto":
         return config, None
-    choice = choose_method(data, base_model_type(base))
+
+    def separability() -> float:
+        log(f"method auto: measuring how well the pre-trained embedding separates the {len(set(data.train.labels))} classes ({len(data.train)} training texts)")
+        return pretrained_separability(base, data.train.texts, data.train.labels, config.max_length)
+
+    choice = choose_method(data, base_model_type(base), separability)
     log(f"method auto -> {choice['method']}: {choice['reason']}")
     if choice["method"] == "contrastive" and config.gradual_unfreeze:
         raise ConfigError("--gradual-unfreeze needs cross-entropy fine-tuning, but --method auto chose contrastive few-shot training for this data; pass --method full (or lora) with it, or drop --gradual-unfreeze.")
