@@ -33,6 +33,10 @@ nothing to improve, so ``--validation-per-class N`` gives headstart-plus N extra
 labeled examples per class for validation only (recorded; the other engines do not get them).
 
     python benchmarks/fewshot.py --datasets sst2 --sizes 8 --engines headstart headstart-plus --end-to-end 2 --validation-per-class 8 --out bench-out/fewshot-e2e.json
+
+A fourth engine, ``headstart-default``, is what ``headstart train`` does with the sample and no flags: 15% of it held
+out for validation and ``--method auto`` choosing the method (recorded per run). It sees fewer training examples than
+the other engines, as a user's default run would.
 """
 
 from __future__ import annotations
@@ -208,6 +212,33 @@ def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], lab
     return result
 
 
+def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
+    """What ``headstart train SAMPLE`` does with its defaults: 15% of the sample held out (stratified, as the data
+    layer splits it) for validation, ``--method auto`` choosing the method; records the method it chose."""
+    from headstart.catalog.resolve import resolve_base
+    from headstart.data.classification import ClassificationData, DataSpec, LabeledTexts
+    from headstart.data.split import stratified_split
+    from headstart.tasks.classification import evaluate_split, train_classifier
+    from headstart.tasks.method_choice import resolve_method
+    from headstart.training.config import TrainConfig
+
+    split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
+    spec = DataSpec(train="sample")
+    kept, held = stratified_split(split.labels, spec.validation_fraction, spec.split_seed)
+    if not held:  # only the warm-up's two examples per class are too few to hold any out
+        kept, held = list(range(len(split))), list(range(len(split)))
+    data = ClassificationData(split.subset(kept, "train"), split.subset(held, "validation"), None, labels)
+    base = resolve_base("minilm-l6")
+    start = time.perf_counter()
+    config, choice = resolve_method(TrainConfig(seed=seed, precision=args.precision), data, base, log=lambda m: None)
+    trained = train_classifier(data, base, config, log=lambda m: None)
+    seconds = time.perf_counter() - start
+    test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
+    metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
+    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "method": config.method, "reason": choice["reason"], "train_examples": len(kept), "validation_examples": len(held),
+            "epochs_run": trained.loop.epochs_run, "best_epoch": trained.loop.best_epoch, "precision": {"no": "fp32"}.get(trained.mixed_precision, trained.mixed_precision)}
+
+
 def train_setfit(texts: list[str], targets: list[int], seed: int, max_steps: int = -1):
     """setfit as its README and paper set it up (see the module docstring); returns (the trained SetFitModel, seconds)."""
     from datasets import Dataset
@@ -260,13 +291,13 @@ def summarise(runs: list[dict]) -> dict:
     return out
 
 
-def paired(runs: dict[str, list[dict]]) -> dict:
-    """headstart minus setfit on the seeds both ran: mean and std of the per-seed accuracy differences, its 95%
+def paired(runs: dict[str, list[dict]], engine: str = "headstart") -> dict:
+    """``engine`` (headstart) minus setfit on the seeds both ran: mean and std of the per-seed accuracy differences, its 95%
     t-interval (Student's t over the seeds: does the mean difference differ from zero beyond seed noise?), and wins."""
     from scipy.stats import t
 
     setfit = {r["seed"]: r["accuracy"] for r in runs.get("setfit", [])}
-    diffs = [r["accuracy"] - setfit[r["seed"]] for r in runs.get("headstart", []) if r["seed"] in setfit]
+    diffs = [r["accuracy"] - setfit[r["seed"]] for r in runs.get(engine, []) if r["seed"] in setfit]
     mean = statistics.mean(diffs) if diffs else None
     half = float(t.ppf(0.975, len(diffs) - 1) * statistics.stdev(diffs) / len(diffs) ** 0.5) if len(diffs) > 1 else None
     return {
@@ -312,7 +343,7 @@ def main() -> int:
         if previous != headstart_options:
             raise SystemExit(f"{out} holds runs with other headstart options ({previous}); pass another --out.")
     report["headstart_options"] = headstart_options
-    runners = {"headstart": run_headstart, "headstart-plus": lambda *a: run_headstart(*a, plus=True), "setfit": run_setfit}
+    runners = {"headstart": run_headstart, "headstart-plus": lambda *a: run_headstart(*a, plus=True), "headstart-default": run_headstart_default, "setfit": run_setfit}
     todo = [pair for pair in COST_ORDER if pair[0] in args.datasets and pair[1] in args.sizes]
     if todo and not args.no_warm_up:
         report.setdefault("warm_up_seconds", []).append(warm_up(runners, args.engines, todo[0][0], args))
@@ -339,6 +370,9 @@ def main() -> int:
                 if all(entry["runs"].get(e) for e in ("headstart", "setfit")):
                     hs, sf = entry["summary"]["headstart"], entry["summary"]["setfit"]
                     entry["ratios"] = {"accuracy_diff": hs["accuracy"]["mean"] - sf["accuracy"]["mean"], "time_ratio_setfit_over_headstart": sf["train_seconds"]["mean"] / hs["train_seconds"]["mean"], "paired": paired(entry["runs"])}
+                if all(entry["runs"].get(e) for e in ("headstart-default", "setfit")):
+                    default, sf = entry["summary"]["headstart-default"], entry["summary"]["setfit"]
+                    entry["default_ratios"] = {"accuracy_diff": default["accuracy"]["mean"] - sf["accuracy"]["mean"], "time_ratio_setfit_over_default": sf["train_seconds"]["mean"] / default["train_seconds"]["mean"], "paired": paired(entry["runs"], "headstart-default")}
                 if all(entry["runs"].get(e) for e in ("headstart", "headstart-plus")):
                     hs, plus = entry["summary"]["headstart"], entry["summary"]["headstart-plus"]
                     entry["plus_ratios"] = {"accuracy_diff_plus_minus_headstart": plus["accuracy"]["mean"] - hs["accuracy"]["mean"], "time_ratio_plus_over_headstart": plus["train_seconds"]["mean"] / hs["train_seconds"]["mean"]}
@@ -347,10 +381,11 @@ def main() -> int:
     for key, entry in report["settings"].items():
         for engine, summary in entry.get("summary", {}).items():
             print(f"{key:<16}{engine:<15}{summary['accuracy']['mean']:>10.4f} ± {summary['accuracy']['std']:.4f}{summary['train_seconds']['mean']:>10.1f} ± {summary['train_seconds']['std']:.1f}  (n={len(entry['runs'][engine])})")
-        pair = entry.get("ratios", {}).get("paired")
-        if pair and pair["seeds"]:
-            interval = f", 95% CI [{pair['diff_ci95'][0]:+.4f}, {pair['diff_ci95'][1]:+.4f}]" if pair.get("diff_ci95") else ""
-            print(f"{key:<16}{'paired':<15}{pair['diff_mean']:>+10.4f} ± {pair['diff_std']:.4f}{interval}  headstart ahead on {pair['headstart_ahead']} of {pair['seeds']} seeds ({pair['tied']} tied)")
+        for engine, ratios in (("headstart", "ratios"), ("headstart-default", "default_ratios")):
+            pair = entry.get(ratios, {}).get("paired")
+            if pair and pair["seeds"]:
+                interval = f", 95% CI [{pair['diff_ci95'][0]:+.4f}, {pair['diff_ci95'][1]:+.4f}]" if pair.get("diff_ci95") else ""
+                print(f"{key:<16}{'paired':<15}{pair['diff_mean']:>+10.4f} ± {pair['diff_std']:.4f}{interval}  {engine} ahead on {pair['headstart_ahead']} of {pair['seeds']} seeds ({pair['tied']} tied)")
     print(f"written to {out}")
     return 0
 

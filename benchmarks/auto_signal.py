@@ -1,0 +1,92 @@
+"""How well the *pre-trained* sentence embedding already separates a labeled sample's classes, per dataset.
+
+A candidate signal for ``--method auto``: where the frozen embedding already groups the classes (intents, news
+topics), contrastive pair training has little left to add and cross-entropy fine-tuning may do better; where it
+does not (sentiment, question types), pairs reshape the embedding. The score is the leave-one-out nearest-centroid
+accuracy (cosine, mean-pooled all-MiniLM-L6-v2, each text left out of its own class mean), chance-corrected:
+(accuracy - 1/K) / (1 - 1/K) for K classes.
+
+    python benchmarks/auto_choice_data.py        # the TREC, BANKING77-subset and CLINC150 CSVs
+    python benchmarks/auto_signal.py --sizes 8 16 32 64 --seeds 3 --out bench-out/auto-signal.json
+
+Samples: k examples per class drawn with each seed from the same training files as BENCHMARKS.md's
+"`--method auto`" section (classes with fewer than k keep all theirs).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = ROOT.parent / "shared" / "data"
+BENCH = ROOT / "bench-out" / "data"
+
+DATASETS = {
+    "sst2": DATA / "sst2_glue" / "train_full.tsv",
+    "ag_news": BENCH / "ag_news" / "alps_dev.tsv",
+    "trec": BENCH / "trec" / "trec_train.csv",
+    "trec_fine": BENCH / "trec" / "fine_train.csv",
+    "banking10": BENCH / "banking77" / "b10_train.csv",
+    "banking20": BENCH / "banking77" / "b20_train.csv",
+    "banking77": DATA / "banking77" / "train.csv",
+    "clinc150": BENCH / "clinc150" / "train.csv",
+}
+
+
+def labeled_rows(path: Path) -> list[tuple[str, str]]:
+    """(text, label) rows through headstart's own reader and column detection."""
+    from headstart.data.classification import DataSpec, _extract
+    from headstart.data.issues import IssueLog
+    from headstart.data.readers import read_table
+
+    split = _extract(read_table(str(path), "utf-8"), DataSpec(train=str(path)), IssueLog(), "train")
+    return list(zip(split.texts, split.labels))
+
+
+def sample_per_class(rows: list[tuple[str, str]], k: int, seed: int) -> list[tuple[str, str]]:
+    by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for row in rows:
+        by_label[row[1]].append(row)
+    rng = random.Random(seed)
+    return [row for label in sorted(by_label) for row in rng.sample(by_label[label], min(k, len(by_label[label])))]
+
+
+def separability(texts: list[str], labels: list[str]) -> float:
+    """headstart's own score (tasks/separability.py), as ``--method auto`` computes it, with the default encoder."""
+    from headstart.catalog.resolve import resolve_base
+    from headstart.tasks.separability import pretrained_separability
+
+    return pretrained_separability(resolve_base("minilm-l6"), texts, labels, 64)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
+    parser.add_argument("--sizes", nargs="+", type=int, default=[8, 16, 32, 64])
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--out", default="bench-out/auto-signal.json")
+    args = parser.parse_args(argv)
+    results = {}
+    for name in args.datasets:
+        rows = labeled_rows(DATASETS[name])
+        for k in args.sizes:
+            values = []
+            for seed in range(args.seeds):
+                sample = sample_per_class(rows, k, seed)
+                values.append(separability([t for t, _ in sample], [l for _, l in sample]))
+            results[f"{name}/{k}"] = {"separability": values, "mean": statistics.mean(values)}
+            print(f"{name:<10} {k:>3} per class: {statistics.mean(values):.3f}  ({', '.join(f'{v:.3f}' for v in values)})", flush=True)
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(results, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
