@@ -230,7 +230,8 @@ def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, st
     data = ClassificationData(split.subset(kept, "train"), split.subset(held, "validation"), None, labels)
     base = resolve_base("minilm-l6")
     start = time.perf_counter()
-    config, choice = resolve_method(TrainConfig(seed=seed, precision=args.precision), data, base, log=lambda m: None)
+    # --passes reaches this engine too (default None: headstart's own rule); the warm-up sets 1, so that it stays short
+    config, choice = resolve_method(TrainConfig(seed=seed, precision=args.precision, contrastive_passes=args.passes), data, base, log=lambda m: None)
     trained = train_classifier(data, base, config, log=lambda m: None)
     seconds = time.perf_counter() - start
     test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
