@@ -17,7 +17,7 @@ class TrainConfig:
     """How the model is trained."""
 
     method: Literal["auto", "full", "head", "lora", "contrastive"] = "auto"
-    """What trains: 'full' (every weight), 'head' (the new output layer only; encoder frozen), 'lora' (low-rank adapters + head), 'contrastive' (SetFit-style few-shot: encoder tuned on same/different-label pairs, then a logistic-regression head) or 'auto' (chosen from the labels per class and the number of classes; the reason is logged and saved)."""
+    """What trains: 'full' (every weight), 'head' (the new output layer only; encoder frozen), 'lora' (low-rank adapters + head), 'contrastive' (SetFit-style few-shot: encoder tuned on same/different-label pairs, then a logistic-regression head) or 'auto' (chosen from the labels per class and how well the pre-trained embedding already separates the classes; the reason is logged and saved)."""
     epochs: int = 8
     """Maximum passes over the training data."""
     learning_rate: float | None = None
