@@ -7,7 +7,9 @@ Written from ../shared/data into bench-out (never into the repository):
 - trec/fine_train.csv, fine_test.csv: TREC's fine labels with at least 20 training questions (33 of 50);
 - banking77/b10_*.csv, b20_*.csv: BANKING77 restricted to 10 / 20 intents drawn with
   ``random.Random(0).sample(sorted(intents), k)`` (the 10 are the first 10 of the 20);
-- clinc150/train.csv, test.csv: CLINC150's 150 in-scope intents (``data_full.json``; out-of-scope left out).
+- clinc150/train.csv, test.csv: CLINC150's 150 in-scope intents (``data_full.json``; out-of-scope left out);
+- clinc150/domains_*.csv: the same texts labeled with their intent's domain (10, ``domains.json``);
+- sms_spam/train.csv, test.csv: SMS spam vs ham, shuffled with ``random.Random(0)`` and split 80 / 20.
 """
 
 from __future__ import annotations
@@ -60,6 +62,16 @@ def main() -> None:
     clinc = json.loads((DATA / "clinc150" / "data_full.json").read_text(encoding="utf-8"))
     for split in ("train", "test"):
         write(OUT / "clinc150" / f"{split}.csv", ["text", "label"], clinc[split])
+    # Held out from fitting the separability line (sixteenth session): CLINC150's 10 domains, and SMS spam.
+    domain_of = {intent: domain for domain, members in json.loads((DATA / "clinc150" / "domains.json").read_text(encoding="utf-8")).items() for intent in members}
+    for split in ("train", "test"):
+        write(OUT / "clinc150" / f"domains_{split}.csv", ["text", "label"], [(t, domain_of[i]) for t, i in clinc[split]])
+    sms = [line.split("\t", 1)[::-1] for line in (DATA / "sms_spam" / "SMSSpamCollection").read_text(encoding="utf-8").splitlines() if line.strip()]
+    order = list(range(len(sms)))
+    random.Random(0).shuffle(order)
+    cut = len(order) * 4 // 5
+    for split, indices in (("train", sorted(order[:cut])), ("test", sorted(order[cut:]))):
+        write(OUT / "sms_spam" / f"{split}.csv", ["text", "label"], [sms[i] for i in indices])
     print(f"written under {OUT}")
 
 

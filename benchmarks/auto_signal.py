@@ -37,6 +37,9 @@ DATASETS = {
     "banking20": BENCH / "banking77" / "b20_train.csv",
     "banking77": DATA / "banking77" / "train.csv",
     "clinc150": BENCH / "clinc150" / "train.csv",
+    # not used to fit the line
+    "clinc_domains": BENCH / "clinc150" / "domains_train.csv",
+    "sms_spam": BENCH / "sms_spam" / "train.csv",
 }
 
 
