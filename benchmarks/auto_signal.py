@@ -17,13 +17,14 @@ from __future__ import annotations
 
 import argparse
 import json
-import random
 import statistics
 import sys
-from collections import defaultdict
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fewshot import sample_per_class  # noqa: E402  (the benchmark's own per-class sampler)
 
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -55,14 +56,6 @@ def labeled_rows(path: Path) -> list[tuple[str, str]]:
     return list(zip(split.texts, split.labels))
 
 
-def sample_per_class(rows: list[tuple[str, str]], k: int, seed: int) -> list[tuple[str, str]]:
-    by_label: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    for row in rows:
-        by_label[row[1]].append(row)
-    rng = random.Random(seed)
-    return [row for label in sorted(by_label) for row in rng.sample(by_label[label], min(k, len(by_label[label])))]
-
-
 def nearest_neighbour_separability(vectors: np.ndarray, labels: np.ndarray) -> float:
     """Chance-corrected leave-one-out 1-nearest-neighbour accuracy (cosine): an alternative that sees classes made of
     several clusters, which class means do not (``--nearest-neighbour``; not what --method auto uses)."""
@@ -77,11 +70,12 @@ def separability(texts: list[str], labels: list[str], nearest_neighbour: bool = 
     """headstart's own score (tasks/separability.py), as ``--method auto`` computes it, with the default encoder; or
     the 1-nearest-neighbour alternative on the same embeddings."""
     from headstart.catalog.resolve import resolve_base
-    from headstart.tasks.separability import mean_embeddings, pretrained_separability
+    from headstart.tasks.inference import embed_texts
+    from headstart.tasks.separability import pretrained_separability
 
     base = resolve_base("minilm-l6")
     if nearest_neighbour:
-        return nearest_neighbour_separability(mean_embeddings(base, texts, 64), np.array(labels))
+        return nearest_neighbour_separability(embed_texts(base, texts, 64), np.array(labels))
     return pretrained_separability(base, texts, labels, 64)
 
 

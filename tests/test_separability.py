@@ -11,7 +11,8 @@ import pytest
 from conftest import shared
 from headstart.catalog.resolve import resolve_base
 from headstart.tasks.method_choice import SEPARATED
-from headstart.tasks.separability import capped_sample, loo_centroid_separability, mean_embeddings, pretrained_separability
+from headstart.tasks.inference import embed_texts
+from headstart.tasks.separability import capped_sample, loo_centroid_separability, pretrained_separability
 
 
 def unit(x: np.ndarray) -> np.ndarray:
@@ -52,8 +53,8 @@ def test_capped_sample_keeps_small_classes_whole_and_is_fixed():
 def test_embeddings_are_unit_length_and_independent_of_batching(tiny_base):
     base = resolve_base(str(tiny_base))
     texts = ["good film", "a truly terrible and long film", "ok", "bad"]
-    one = mean_embeddings(base, texts, 32, batch_size=1)
-    together = mean_embeddings(base, texts, 32, batch_size=4)
+    one = embed_texts(base, texts, 32, batch_size=1)
+    together = embed_texts(base, texts, 32, batch_size=4)
     assert one.shape == (4, 32) and np.allclose(np.linalg.norm(one, axis=1), 1.0, atol=1e-5)
     assert np.allclose(one, together, atol=1e-5)
 

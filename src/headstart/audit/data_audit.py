@@ -16,7 +16,7 @@ from headstart.catalog.entries import DEFAULT_BASE
 from headstart.data.classification import LabeledTexts, label_to_str, sort_labels
 from headstart.data.columns import LABEL_NAMES, TEXT_NAMES, pick_column
 from headstart.data.readers import read_table
-from headstart.errors import ConfigError, DataError
+from headstart.errors import ConfigError, DataError, ModelNotFoundError
 
 MAX_LISTED = 50
 """Findings list at most this many items each in audit.json (counts are always complete)."""
@@ -193,13 +193,17 @@ def _label_errors(train: LabeledTexts, options: AuditDataOptions, suspects: Susp
     index = {name: i for i, name in enumerate(names)}
     labels = np.array([index[label] for label in train.labels])
     if options.model == "embeddings":
-        from headstart.audit.features import embed_texts
         from headstart.catalog.resolve import resolve_base
+        from headstart.tasks.inference import embed_texts
 
         log(f"embedding {len(train)} texts with the frozen encoder of {options.base} ...")
+        try:
+            features = embed_texts(resolve_base(options.base), train.texts, options.max_length)
+        except ModelNotFoundError as err:
+            raise ModelNotFoundError(f"{err} Use --model tfidf to audit without it.") from None
         # Strong regularisation: normalised 384-d embeddings of a few hundred texts overfit at C >= 2,
         # and overconfident out-of-fold probabilities blur the per-class thresholds (SST-2 benchmark).
-        features, c = embed_texts(resolve_base(options.base), train.texts, options.max_length), 0.5
+        c = 0.5
     else:
         from headstart.audit.features import tfidf_features
 

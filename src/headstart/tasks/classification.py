@@ -20,7 +20,7 @@ from headstart.models.loading import load_tokenizer
 from headstart.models.lora import apply_lora
 from headstart.models.verbalizer import init_head_from_label_words, label_words_for, wrap_in_template
 from headstart.tasks.generation import template_text
-from headstart.tasks.inference import encode_texts, predict_logits
+from headstart.tasks.inference import encode_texts, pad_id, predict_logits
 from headstart.training.batching import Collator
 from headstart.training.config import TrainConfig
 from headstart.training.loop import LoopResult, fit, length_grouped_epochs, loop_config, make_accelerator
@@ -67,13 +67,6 @@ class TrainedClassifier:
     """Logits on each evaluated split (for calibration in the report)."""
     stages: dict = field(default_factory=dict)
     """What each training stage did and whether it was kept (--method contrastive), saved as ``stages`` in headstart.yaml."""
-
-
-def pad_id(tokenizer) -> int:
-    for candidate in (tokenizer.pad_token_id, tokenizer.eos_token_id, 0):
-        if candidate is not None:
-            return int(candidate)
-    return 0
 
 
 def split_targets(split: LabeledTexts, label_names: list[str], multi_label: bool, separator: str) -> np.ndarray:

@@ -14,12 +14,9 @@ import random
 from collections import defaultdict
 
 import numpy as np
-import torch
 
 from headstart.catalog.resolve import ResolvedBase
-from headstart.errors import ModelNotFoundError
-from headstart.models.loading import hub_kwargs, load_tokenizer, quiet_transformers
-from headstart.models.pooling import masked_mean
+from headstart.tasks.inference import embed_texts
 
 PER_CLASS_CAP = 64
 """Classes with more training texts than this are scored on a fixed random sample of this many (the cost stays one
@@ -57,29 +54,8 @@ def capped_sample(labels: list[str], cap: int = PER_CLASS_CAP, seed: int = 0) ->
     return sorted(keep)
 
 
-@torch.inference_mode()
-def mean_embeddings(base: ResolvedBase, texts: list[str], max_length: int, batch_size: int = 64) -> np.ndarray:
-    """Unit-length token-mean embeddings of ``texts`` from the pre-trained encoder of ``base`` (no head, no training)."""
-    from transformers import AutoModel
-
-    quiet_transformers()
-    tokenizer = load_tokenizer(base)
-    try:
-        model = AutoModel.from_pretrained(base.location, **hub_kwargs(base)).eval()
-    except (OSError, ValueError) as err:
-        raise ModelNotFoundError(f"could not load the encoder from {base.location} ({err}). Is it a complete Hugging Face model folder?") from None
-    order = sorted(range(len(texts)), key=lambda i: len(texts[i]))  # similar lengths together: less padding
-    out = np.zeros((len(texts), model.config.hidden_size), dtype=np.float32)
-    for start in range(0, len(order), batch_size):
-        rows = order[start : start + batch_size]
-        batch = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=max_length, return_tensors="pt")
-        hidden = model(**batch).last_hidden_state
-        out[rows] = torch.nn.functional.normalize(masked_mean(hidden.float(), batch["attention_mask"]), dim=-1).numpy()
-    return out
-
-
 def pretrained_separability(base: ResolvedBase, texts: list[str], labels: list[str], max_length: int) -> float:
     """The separability score of the labeled texts under ``base``'s pre-trained embedding (module docstring)."""
     keep = capped_sample(labels)
-    vectors = mean_embeddings(base, [texts[i] for i in keep], max_length)
+    vectors = embed_texts(base, [texts[i] for i in keep], max_length)
     return loo_centroid_separability(vectors, np.array([labels[i] for i in keep]))
