@@ -77,10 +77,10 @@ from contrastive_variants import (  # noqa: E402
 
 
 def head_accuracies(train_x, train_y, test_x, test_y, n_classes: int, seed: int) -> dict[str, float]:
-    """Test accuracy of headstart's own head (tasks.contrastive.fit_head) per C, on the features as they are and at unit length."""
+    """Test accuracy of headstart's own head (tasks.linear_probe.fit_head) per C, on the features as they are and at unit length."""
     import numpy as np
 
-    from headstart.tasks.contrastive import fit_head
+    from headstart.tasks.linear_probe import fit_head
 
     unit = lambda x: x / np.linalg.norm(x, axis=1, keepdims=True)
     out = {}
@@ -98,7 +98,7 @@ def dropout_views(trained, rows: list[tuple[str, str]], config, views: int) -> l
 
     from headstart.models.pooling import exact_mean_pooling
     from headstart.tasks.classification import pad_id
-    from headstart.tasks.contrastive import sentence_embeddings
+    from headstart.tasks.linear_probe import sentence_embeddings
     from headstart.tasks.inference import encode_texts
     from headstart.training.batching import Collator
 
@@ -120,7 +120,7 @@ def view_accuracies(train_x, views, train_y, test_x, test_y, n_classes: int, see
     """Per C: test accuracy of a head fitted on clean + dropout-view features, and the clean head's accuracy on the views."""
     import numpy as np
 
-    from headstart.tasks.contrastive import fit_head
+    from headstart.tasks.linear_probe import fit_head
 
     out = {}
     stacked_x = np.concatenate([train_x, *views])
@@ -145,7 +145,7 @@ def save_features(folder: str, name: str, trained_features: list, train_y, test_
     from headstart.models.classifier import build_classifier
     from headstart.models.loading import load_tokenizer
     from headstart.tasks.classification import pad_id
-    from headstart.tasks.contrastive import embed
+    from headstart.tasks.linear_probe import embed
     from headstart.tasks.inference import encode_texts
 
     if "model" not in _PRETRAINED:

@@ -28,7 +28,7 @@ def main() -> int:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
-    from headstart.tasks.contrastive import fit_head
+    from headstart.tasks.linear_probe import fit_head
     from headstart.training.config import TrainConfig
 
     index = {label: i for i, label in enumerate(labels)}

@@ -150,7 +150,7 @@ def train_headstart(train: list[tuple[str, str]], labels: list[str], config):
 def embed_rows(trained, row_sets: list[list[tuple[str, str]]], config) -> list:
     """Sentence embeddings of each row set's texts under ``trained``'s encoder (the vector its head reads)."""
     from headstart.tasks.classification import pad_id
-    from headstart.tasks.contrastive import embed
+    from headstart.tasks.linear_probe import embed
     from headstart.tasks.inference import encode_texts
 
     model, pad = trained.model.eval(), pad_id(trained.tokenizer)
@@ -212,22 +212,30 @@ def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], lab
     return result
 
 
-def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
-    """What ``headstart train SAMPLE`` does with its defaults: 15% of the sample held out (stratified, as the data
-    layer splits it) for validation, ``--method auto`` choosing the method; records the method it chose."""
-    from headstart.catalog.resolve import resolve_base
+def default_split(train: list[tuple[str, str]], labels: list[str]):
+    """The sample as ``headstart train SAMPLE`` splits it: 15% held out for validation, stratified, with the data
+    layer's own split seed (all of it on both sides when too small to hold any out)."""
     from headstart.data.classification import ClassificationData, DataSpec, LabeledTexts
     from headstart.data.split import stratified_split
-    from headstart.tasks.classification import evaluate_split, train_classifier
-    from headstart.tasks.method_choice import resolve_method
-    from headstart.training.config import TrainConfig
 
     split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
     spec = DataSpec(train="sample")
     kept, held = stratified_split(split.labels, spec.validation_fraction, spec.split_seed)
     if not held:  # only the warm-up's two examples per class are too few to hold any out
         kept, held = list(range(len(split))), list(range(len(split)))
-    data = ClassificationData(split.subset(kept, "train"), split.subset(held, "validation"), None, labels)
+    return ClassificationData(split.subset(kept, "train"), split.subset(held, "validation"), None, labels)
+
+
+def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace) -> dict:
+    """What ``headstart train SAMPLE`` does with its defaults: 15% of the sample held out (stratified, as the data
+    layer splits it) for validation, ``--method auto`` choosing the method; records the method it chose."""
+    from headstart.catalog.resolve import resolve_base
+    from headstart.data.classification import LabeledTexts
+    from headstart.tasks.classification import evaluate_split, train_classifier
+    from headstart.tasks.method_choice import resolve_method
+    from headstart.training.config import TrainConfig
+
+    data = default_split(train, labels)
     base = resolve_base("minilm-l6")
     start = time.perf_counter()
     # --passes reaches this engine too (default None: headstart's own rule); the warm-up sets 1, so that it stays short
@@ -236,7 +244,7 @@ def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, st
     seconds = time.perf_counter() - start
     test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
     metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
-    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "method": config.method, "reason": choice["reason"], "train_examples": len(kept), "validation_examples": len(held),
+    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "method": config.method, "reason": choice["reason"], "train_examples": len(data.train), "validation_examples": len(data.validation),
             "epochs_run": trained.loop.epochs_run, "best_epoch": trained.loop.best_epoch, "precision": {"no": "fp32"}.get(trained.mixed_precision, trained.mixed_precision)}
 
 

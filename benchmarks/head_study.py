@@ -9,7 +9,7 @@ seeds present. Training the encoder is the slow part; this refits heads in secon
 
 Heads:
 
-- ``C<c>``: headstart's head (tasks.contrastive.fit_head: logistic regression on features scaled to unit median
+- ``C<c>``: headstart's head (tasks.linear_probe.fit_head: logistic regression on features scaled to unit median
   norm) with inverse regularisation ``c``; the default is ``C10``.
 - ``evidence``: the same head, with ``c`` chosen per run from the grid by the Laplace approximation of the
   model evidence (MacKay 1992), which needs no held-out labels: log p(y | w*) - |w*|^2 / 2c - log det(I + c H) / 2,
@@ -47,7 +47,7 @@ GRID = (0.1, 0.3, 1.0, 3.0, 10.0, 30.0, 100.0)
 
 
 def fit(x: np.ndarray, y: np.ndarray, n_classes: int, c: float):
-    from headstart.tasks.contrastive import fit_head
+    from headstart.tasks.linear_probe import fit_head
 
     return fit_head(x, y, n_classes, 0, c)
 

@@ -1,7 +1,7 @@
 """Does headstart's mean-pooling layer (LayerNorm of the token mean) lose anything against sentence-transformers' own vector?
 
 Embeds the tuning samples (8 per class, seeds 10-14) and the benchmark's fixed test sample with the *pre-trained*
-all-MiniLM-L6-v2 three ways and fits headstart's logistic-regression head (tasks.contrastive.fit_head, C = 1 and 10)
+all-MiniLM-L6-v2 three ways and fits headstart's logistic-regression head (tasks.linear_probe.fit_head, C = 1 and 10)
 on each: ``raw`` (the token mean of the last original layer at unit length, what setfit's head reads), ``ln`` (the
 vector headstart's classifier reads: the mean-pooling layer's output) and ``centered`` (the raw mean minus its mean
 over dimensions). Prints the mean test accuracy over the five seeds.
@@ -33,7 +33,7 @@ def main() -> int:
     from headstart.models.loading import load_tokenizer
     from headstart.models.pooling import masked_mean
     from headstart.tasks.classification import pad_id
-    from headstart.tasks.contrastive import fit_head
+    from headstart.tasks.linear_probe import fit_head
     from headstart.tasks.inference import encode_texts
     from headstart.training.batching import Collator
 

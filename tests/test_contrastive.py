@@ -13,7 +13,8 @@ import yaml
 from headstart.api import predict_texts, train_run
 from headstart.data.classification import DataSpec
 from headstart.errors import ConfigError
-from headstart.tasks.contrastive import contrastive_passes, fit_head, install_head, pair_cosine_loss, sentence_embeddings
+from headstart.tasks.contrastive import contrastive_passes, pair_cosine_loss
+from headstart.tasks.linear_probe import fit_head, install_head, sentence_embeddings
 from headstart.training.config import TrainConfig
 from headstart.training.sampling import class_grouped_batches
 

@@ -126,7 +126,7 @@ def _installed_model(tiny_base):
     from headstart.catalog.resolve import resolve_base
     from headstart.models.classifier import build_classifier
     from headstart.models.loading import load_tokenizer
-    from headstart.tasks.contrastive import install_head
+    from headstart.tasks.linear_probe import install_head
     from headstart.tasks.inference import encode_texts
 
     base = resolve_base(str(tiny_base))
@@ -147,7 +147,7 @@ def test_end_to_end_stage_keeps_only_a_better_model(tiny_base, scores, kept):
     before = {k: v.clone() for k, v in model.state_dict().items()}
     calls = iter(scores)
     config = TrainConfig(method="contrastive", contrastive_end_to_end=2, batch_size=8, learning_rate=1e-3, precision="fp32", patience=0)
-    outcome = end_to_end_stage(model, encoded, 0, lambda m: {"accuracy": next(calls)}, config, "no", 1e3, log=lambda m: None)
+    outcome = end_to_end_stage(model, encoded, 0, lambda m: {"accuracy": next(calls)}, config, "no", log=lambda m: None)
     assert outcome.baseline == 0.5 and outcome.kept is kept and outcome.loop.epochs_run == 2
     after = model.state_dict()
     encoder = [k for k in before if k.startswith("bert.encoder.")]

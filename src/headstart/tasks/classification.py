@@ -21,6 +21,7 @@ from headstart.models.lora import apply_lora
 from headstart.models.verbalizer import init_head_from_label_words, label_words_for, wrap_in_template
 from headstart.tasks.generation import template_text
 from headstart.tasks.inference import encode_texts, pad_id, predict_logits
+from headstart.tasks.linear_probe import fitted_head_groups, probe_head, supports_fitted_head
 from headstart.training.batching import Collator
 from headstart.training.config import TrainConfig
 from headstart.training.loop import LoopResult, fit, length_grouped_epochs, loop_config, make_accelerator
@@ -106,7 +107,10 @@ class TrainingSetup:
 
 def prepare_training(model: nn.Module, config: TrainConfig, lengths: list[int], log: Callable[[str], None]) -> TrainingSetup:
     """Parameter groups for ``config.method`` (logged), precision, accelerator and length-grouped epoch batches."""
-    groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay, config.layer_decay)
+    if config.head_init == "probe":
+        groups = fitted_head_groups(model, config)
+    else:
+        groups = parameter_groups(model, config.method, config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay, config.layer_decay)
     trainable, total = count_parameters(model)
     log(f"method {config.method}: training {trainable:,} of {total:,} parameters")
     mixed_precision = resolve_precision(config.precision)
@@ -125,6 +129,16 @@ def prompt_head(model: nn.Module, base: ResolvedBase, tokenizer, data: Classific
     wrap_in_template(tokenizer, template)
     token_ids = init_head_from_label_words(model, base, tokenizer, words)
     log(f"prompt-based fine-tuning: texts wrapped in {template!r}; head starts from the scores of {dict(zip(data.label_names, tokenizer.convert_ids_to_tokens(token_ids)))}")
+
+
+def start_from_probe(model: nn.Module, train_enc, data: ClassificationData, config: TrainConfig, log: Callable[[str], None]) -> None:
+    """--head-init probe: the output layer starts as a logistic regression on the pre-trained embeddings of the training texts."""
+    if data.multi_label or data.is_pairs:
+        raise ConfigError(f"--head-init probe fits a single-label head on single-text embeddings; this data is {'multi-label' if data.multi_label else 'sentence pairs'}. Use --head-init random.")
+    if not supports_fitted_head(model):
+        raise ConfigError(f"--head-init probe needs a BERT-style encoder with a pooler; {type(model).__name__} is not one. Use --head-init random.")
+    probe_head(model, train_enc, model.config.pad_token_id, len(data.label_names), config, resolve_precision(config.precision))
+    log("head-init probe: logistic-regression head fitted on the pre-trained embeddings; fine-tuning starts from it")
 
 
 def train_classifier(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
@@ -163,6 +177,8 @@ def train_classifier(data: ClassificationData, base: ResolvedBase, config: Train
 
     if config.method == "lora":
         model = apply_lora(model, config.lora_r, config.lora_alpha, config.lora_dropout)
+    if config.head_init == "probe":
+        start_from_probe(model, train_enc, data, config, log)
     setup = prepare_training(model, config, train_enc.lengths(), log)
     mixed_precision, accelerator = setup.mixed_precision, setup.accelerator
 

@@ -26,13 +26,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from dataclasses import dataclass
-from types import SimpleNamespace
 from typing import Callable
 
 import numpy as np
 import torch
 from accelerate.utils import set_seed
-from sklearn.linear_model import LogisticRegression
 from torch import nn
 
 from headstart.catalog.resolve import ResolvedBase
@@ -46,6 +44,7 @@ from headstart.models.pooling import exact_mean_pooling
 from headstart.tasks.classification import TrainedClassifier, pad_id, split_targets
 from headstart.tasks.end_to_end import end_to_end_stage
 from headstart.tasks.inference import encode_texts, predict_logits, softmax
+from headstart.tasks.linear_probe import embed, fit_head, install_head, sentence_embeddings, supports_fitted_head
 from headstart.tasks.self_training import pseudo_label_cap, select_pseudo_labels
 from headstart.training.batching import Collator, Encoded
 from headstart.training.config import TrainConfig
@@ -53,8 +52,6 @@ from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, m
 from headstart.training.precision import resolve_precision
 from headstart.training.sampling import class_grouped_batches
 
-POOLER_SCALE = 1e-3
-"""``s`` of the near-identity pooler tanh(s*x)/s: relative error below s**2 * max|x|**2 / 3 (about 1e-4 here)."""
 MIN_VIEWS_PER_CLASS = 320
 """The contrastive stage shows every class at least this many texts: 40 passes at 8 examples per class."""
 MIN_PASSES = 32
@@ -66,22 +63,8 @@ accuracy: SST-2 8/class 20/40/80 → 0.633/0.643/0.637 (mean of 5 seeds); AG New
 64/class 5/10/20 → 0.763/0.771/0.776 (2 seeds), 16/32 → 0.780/0.777 (3 seeds); TREC 64/class 4/8/16 →
 0.880/0.896/0.916 (1 seed), 16/32 → 0.910/0.923 (2 seeds). SetFit's default (20 iterations) shows every example 80 times.
 """
-HEAD_C = 10.0
-"""Inverse regularisation of the logistic-regression head (features scaled to unit median norm)."""
 EVALUATIONS = 2
 """Times the stage is scored on validation (each costs one embedding pass over train and validation)."""
-
-
-def supports_contrastive(model: nn.Module) -> bool:
-    """BERT-style classifiers: a dense pooler and a linear output layer the fitted head can be written into."""
-    pooler = getattr(getattr(model, "base_model", None), "pooler", None)
-    return isinstance(getattr(pooler, "dense", None), nn.Linear) and isinstance(getattr(model, "classifier", None), nn.Linear)
-
-
-def sentence_embeddings(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
-    """The vector the pooler reads: [CLS] of the top layer (the token mean, with headstart's mean-pooling layer)."""
-    inputs = {k: v for k, v in batch.items() if k != "labels"}
-    return model(**inputs, output_hidden_states=True).hidden_states[-1][:, 0]
 
 
 def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_target: float = 1.0, negative_hinge: bool = False) -> torch.Tensor:
@@ -107,54 +90,6 @@ def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_ta
 
 def contrastive_step(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
     return pair_cosine_loss(sentence_embeddings(model, batch), batch["labels"])
-
-
-class _EmbeddingView(nn.Module):
-    """Lets the shared batched inference (predict_logits) return sentence embeddings."""
-
-    def __init__(self, model: nn.Module):
-        super().__init__()
-        self.model = model
-
-    def forward(self, **batch: torch.Tensor) -> SimpleNamespace:
-        return SimpleNamespace(logits=sentence_embeddings(self.model, batch))
-
-
-def embed(model: nn.Module, encoded: Encoded, pad_token_id: int, batch_size: int, mixed_precision: str) -> np.ndarray:
-    return predict_logits(_EmbeddingView(model), encoded, pad_token_id, batch_size, mixed_precision)
-
-
-def fit_head(features: np.ndarray, labels: np.ndarray, n_classes: int, seed: int, c: float = HEAD_C) -> tuple[np.ndarray, np.ndarray, float]:
-    """Logistic regression (inverse regularisation ``c``) on embeddings; returns (weight [n_classes, dim], bias [n_classes], feature scale)."""
-    scale = 1.0 / max(float(np.median(np.linalg.norm(features, axis=1))), 1e-12)
-    present = np.unique(labels)
-    weight = np.zeros((n_classes, features.shape[1]))
-    bias = np.zeros(n_classes)
-    if len(present) == 1:
-        bias[:] = -1e4
-        bias[present[0]] = 0.0
-        return weight, bias, scale
-    regression = LogisticRegression(C=c, max_iter=1000, random_state=seed)
-    regression.fit(features * scale, labels)
-    coef, intercept = regression.coef_, regression.intercept_
-    if len(present) == 2:  # sklearn's binary model has one row: split it symmetrically into two logits
-        coef = np.vstack([-coef[0] / 2, coef[0] / 2])
-        intercept = np.array([-intercept[0] / 2, intercept[0] / 2])
-    bias[:] = -1e4  # classes never seen in training are never predicted
-    for row, label in enumerate(regression.classes_):
-        weight[label], bias[label] = coef[row], intercept[row]
-    return weight, bias, scale
-
-
-@torch.no_grad()
-def install_head(model: nn.Module, weight: np.ndarray, bias: np.ndarray, scale: float) -> None:
-    """Write a linear head on embeddings into pooler + classifier (pooler made a near-identity)."""
-    dense = model.base_model.pooler.dense
-    dense.weight.copy_(torch.eye(dense.weight.shape[0]) * POOLER_SCALE)
-    dense.bias.zero_()
-    classifier = model.classifier
-    classifier.weight.copy_(torch.tensor(weight * scale / POOLER_SCALE, dtype=classifier.weight.dtype))
-    classifier.bias.copy_(torch.tensor(bias, dtype=classifier.bias.dtype))
 
 
 def contrastive_passes(labels: list[int], config: TrainConfig) -> int:
@@ -263,7 +198,7 @@ def run_end_to_end(model: nn.Module, encoded: Encoded, setup: ContrastiveSetup, 
     """The optional cross-entropy stage (--contrastive-end-to-end) after a head was installed; kept only if validation improves."""
     if not setup.config.contrastive_end_to_end or loop.interrupted:
         return loop, None
-    outcome = end_to_end_stage(model, encoded, setup.pad_token_id, setup.score, setup.config, setup.mixed_precision, 1 / POOLER_SCALE, setup.log)
+    outcome = end_to_end_stage(model, encoded, setup.pad_token_id, setup.score, setup.config, setup.mixed_precision, setup.log)
     summary = {"epochs_run": outcome.loop.epochs_run, "validation_before": outcome.baseline, "validation_best": outcome.loop.best_metric, "kept": outcome.kept}
     return merge_loops(loop, outcome.loop, stage, outcome.kept), summary
 
@@ -321,7 +256,7 @@ def train_contrastive(data: ClassificationData, base: ResolvedBase, config: Trai
     set_seed(config.seed)
     tokenizer = load_tokenizer(base)
     model = build_classifier(base, data.label_names, pooling=config.pooling)
-    if not supports_contrastive(model):
+    if not supports_fitted_head(model):
         raise ConfigError(f"--method contrastive needs a BERT-style encoder with a pooler; {type(model).__name__} is not one. Use --method full.")
     if model.config.pad_token_id is None:
         model.config.pad_token_id = pad_id(tokenizer)

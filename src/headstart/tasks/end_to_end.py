@@ -14,8 +14,8 @@ from typing import Callable
 import torch
 from torch import nn
 
-from headstart.models.classifier import head_parameter_names, parameter_groups
 from headstart.tasks.classification import classification_step
+from headstart.tasks.linear_probe import fitted_head_groups
 from headstart.training.batching import Collator, Encoded
 from headstart.training.config import TrainConfig
 from headstart.training.loop import EvalFn, LoopConfig, LoopResult, fit, length_grouped_epochs, make_accelerator
@@ -30,23 +30,6 @@ class StageOutcome:
     """Whether the stage's best epoch beat the baseline (else the model before it was restored)."""
 
 
-def end_to_end_groups(model: nn.Module, config: TrainConfig, head_weight_scale: float) -> list[dict]:
-    """Encoder at the learning rate (with layer decay), output layer at the head rate; the pooler stays frozen.
-
-    ``head_weight_scale``: how much larger the output layer's weights are than the head they represent
-    (the contrastive head sits behind a near-identity pooler scaled by 1/s). AdamW steps are absolute, so
-    the weight's rate is scaled alike; without weight decay, which would shrink it by lr*decay per step.
-    """
-    for name in head_parameter_names(model):
-        model.get_parameter(name).requires_grad_(False)
-    groups = parameter_groups(model, "full", config.resolved_learning_rate(), config.resolved_head_learning_rate(), config.weight_decay, config.layer_decay)
-    classifier = model.classifier
-    classifier.weight.requires_grad_(True)
-    classifier.bias.requires_grad_(True)
-    head_lr = config.resolved_head_learning_rate()
-    return groups + [{"params": [classifier.weight], "lr": head_lr * head_weight_scale, "weight_decay": 0.0}, {"params": [classifier.bias], "lr": head_lr, "weight_decay": 0.0}]
-
-
 def end_to_end_stage(
     model: nn.Module,
     encoded: Encoded,
@@ -54,13 +37,12 @@ def end_to_end_stage(
     evaluate: EvalFn,
     config: TrainConfig,
     mixed_precision: str,
-    head_weight_scale: float,
     log: Callable[[str], None] = print,
 ) -> StageOutcome:
     """Fine-tune ``model`` (in place) for ``config.contrastive_end_to_end`` epochs on ``encoded`` (with labels)."""
     baseline = evaluate(model)[config.metric]
     snapshot = {k: v.detach().clone() for k, v in model.state_dict().items()}
-    groups = end_to_end_groups(model, config, head_weight_scale)
+    groups = fitted_head_groups(model, config)
     log(f"end-to-end: encoder and head trained together with cross-entropy for up to {config.contrastive_end_to_end} epoch(s); validation {config.metric} to beat: {baseline:.4f}")
     accelerator = make_accelerator(mixed_precision)
     loop = fit(

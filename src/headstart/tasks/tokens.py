@@ -195,6 +195,8 @@ def check_config(config: TrainConfig) -> None:
         problems.append("--seeds is not available for --task tokens yet; run once per seed with --seed.")
     if config.class_weights != "none":
         problems.append("--class-weights is not available for --task tokens.")
+    if config.head_init != "random":
+        problems.append("--head-init probe is for text classification; token classification starts its per-token head at random.")
     if problems:
         raise ConfigError("invalid options for --task tokens:\n  " + "\n  ".join(problems))
 

@@ -10,6 +10,7 @@ from headstart.errors import ConfigError
 METHODS = ("auto", "full", "head", "lora", "contrastive")
 PRECISIONS = ("auto", "fp32", "bf16")
 METRICS = ("accuracy", "macro_f1")
+HEAD_INITS = ("random", "probe")
 
 
 @dataclass
@@ -25,7 +26,9 @@ class TrainConfig:
     pooling: Literal["auto", "cls", "mean"] = "auto"
     """How the head reads the text: 'cls' token, or 'mean' of tokens via an added pooling layer; 'auto' = mean for sentence-transformers bases."""
     head_learning_rate: float | None = None
-    """Learning rate of the new output layer (default: 20x the encoder's for full fine-tuning, since it starts from random)."""
+    """Learning rate of the new output layer (default: 20x the encoder's for full fine-tuning, since it starts from random; the encoder's own with --head-init probe)."""
+    head_init: Literal["random", "probe"] = "random"
+    """How the new output layer starts for --method full: 'random', or 'probe' = a logistic-regression head fitted on the pre-trained embeddings of the training texts, so fine-tuning starts from a head that already classifies (linear probing, then fine-tuning; single-label classification with a BERT-style encoder)."""
     layer_decay: float = 1.0
     """Discriminative learning rates (ULMFiT/LLRD): each layer below the top trains at this factor of the one above (1 = off)."""
     schedule: Literal["linear", "slanted", "constant"] = "linear"
@@ -83,8 +86,8 @@ class TrainConfig:
     def resolved_head_learning_rate(self) -> float:
         if self.head_learning_rate is not None:
             return self.head_learning_rate
-        if self.label_words:
-            return self.resolved_learning_rate()  # the head starts from the language model's own scores, not at random
+        if self.label_words or self.head_init == "probe":
+            return self.resolved_learning_rate()  # the head starts from the language model's own scores or a fitted probe, not at random
         return self.resolved_learning_rate() * {"head": 1, "lora": 4}.get(self.method, 20)
 
     def validate(self) -> None:
@@ -129,6 +132,12 @@ class TrainConfig:
             problems.append(f"--warmup-ratio must be in [0, 1); got {self.warmup_ratio}.")
         if self.patience < 0:
             problems.append(f"--patience must be 0 or more; got {self.patience}.")
+        if self.head_init not in HEAD_INITS:
+            problems.append(f"--head-init must be one of {', '.join(HEAD_INITS)}; got '{self.head_init}'.")
+        elif self.head_init == "probe" and self.method not in ("auto", "full"):
+            problems.append(f"--head-init probe starts full fine-tuning from a fitted head; with --method {self.method} use --head-init random ({'the contrastive method fits its own head' if self.method == 'contrastive' else 'only --method full (or auto choosing it) uses it'}).")
+        elif self.head_init == "probe" and self.label_words:
+            problems.append("--head-init probe and --label-words both set how the head starts; pick one.")
         if self.label_words and self.method in ("contrastive", "head"):
             problems.append(f"--label-words (prompt-based fine-tuning) trains through the prompt; use --method full or lora, not {self.method}.")
         if problems:

@@ -1,0 +1,82 @@
+"""Full fine-tuning at few labels: training options compared on tuning seeds, as ``headstart train`` runs it.
+
+Each seed draws K examples per class (``fewshot.sample_per_class``), holds 15% out for validation exactly as the
+default run does (``fewshot.default_split``), and trains ``--method full`` once per variant on that same split;
+test accuracy on the benchmark's fixed test sample, epochs run, best epoch and seconds go to a JSONL file, one row
+per (variant, seed), then a table of means and the paired difference of each variant from the first.
+
+    python benchmarks/full_tuning.py --dataset ag_news --size 64 --seeds 10 11 12 \\
+        --variant default --variant patience3:patience=3 --variant lr3e-5:learning_rate=3e-5 --out bench-out/full.jsonl
+
+A variant is NAME or NAME:FIELD=VALUE,FIELD=VALUE with TrainConfig fields (ints, floats or strings).
+Seeds 0-2 are refused (tuning_data): the benchmark's seeds are not tuned on.
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import fewshot  # noqa: E402
+
+
+def parse_variant(text: str) -> tuple[str, dict]:
+    name, _, assignments = text.partition(":")
+    options = {}
+    for assignment in filter(None, assignments.split(",")):
+        key, _, value = assignment.partition("=")
+        for kind in (int, float):
+            try:
+                options[key] = kind(value)
+                break
+            except ValueError:
+                continue
+        else:
+            options[key] = value
+    return name, options
+
+
+def main() -> int:
+    parser = fewshot.tuning_parser(__doc__)
+    parser.add_argument("--variant", action="append", required=True, help="NAME[:FIELD=VALUE,...]; the first is the reference")
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+    pool, test, labels = fewshot.tuning_data(args)
+    variants = [parse_variant(v) for v in args.variant]
+
+    from headstart.catalog.resolve import resolve_base
+    from headstart.data.classification import LabeledTexts
+    from headstart.tasks.classification import evaluate_split, train_classifier
+    from headstart.training.config import TrainConfig
+
+    base = resolve_base("minilm-l6")
+    test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
+    scores: dict[str, dict[int, float]] = {name: {} for name, _ in variants}
+    for seed in args.seeds:
+        data = fewshot.default_split(fewshot.sample_per_class(pool, args.size, seed), labels)
+        for name, options in variants:
+            config = TrainConfig(method="full", seed=seed, **options)
+            config.validate()
+            start = time.perf_counter()
+            trained = train_classifier(data, base, config, log=lambda message: None)
+            seconds = time.perf_counter() - start
+            metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
+            scores[name][seed] = metrics["accuracy"]
+            fewshot.append_row({"dataset": args.dataset, "size": args.size, "seed": seed, "variant": name, "options": options,
+                                "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": round(seconds, 1),
+                                "epochs_run": trained.loop.epochs_run, "best_epoch": trained.loop.best_epoch,
+                                "train_examples": len(data.train), "validation_examples": len(data.validation)}, args.out)
+    reference = variants[0][0]
+    print(f"\n{args.dataset}/{args.size}, seeds {args.seeds}: variant, mean accuracy, paired difference from {reference} (points), up/down")
+    for name, _ in variants:
+        diffs = [100 * (scores[name][s] - scores[reference][s]) for s in args.seeds]
+        print(f"{name:>24}  {statistics.mean(scores[name].values()):.4f}  {statistics.mean(diffs):+.2f}  "
+              f"{sum(d > 0 for d in diffs)}/{sum(d < 0 for d in diffs)}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
