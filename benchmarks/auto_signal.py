@@ -66,16 +66,35 @@ def nearest_neighbour_separability(vectors: np.ndarray, labels: np.ndarray) -> f
     return (float((y[similarity.argmax(1)] == y).mean()) - chance) / (1.0 - chance)
 
 
-def separability(texts: list[str], labels: list[str], nearest_neighbour: bool = False) -> float:
+def linear_probe_separability(vectors: np.ndarray, labels: np.ndarray, folds: int = 4) -> float:
+    """Chance-corrected cross-validated accuracy of headstart's logistic-regression head (tasks.linear_probe.fit_head)
+    on the embeddings: another alternative that can carve a class made of several clusters (``--linear-probe``)."""
+    from sklearn.model_selection import StratifiedKFold
+
+    from headstart.tasks.linear_probe import fit_head
+
+    names, y = np.unique(labels, return_inverse=True)
+    splits = min(folds, int(np.bincount(y).min()))
+    correct = 0
+    for train, held in StratifiedKFold(splits, shuffle=True, random_state=0).split(vectors, y):
+        weight, bias, scale = fit_head(vectors[train], y[train], len(names), 0)
+        correct += int(((vectors[held] * scale @ weight.T + bias).argmax(1) == y[held]).sum())
+    chance = 1.0 / len(names)
+    return (correct / len(y) - chance) / (1.0 - chance)
+
+
+def separability(texts: list[str], labels: list[str], signal: str = "centroid") -> float:
     """headstart's own score (tasks/separability.py), as ``--method auto`` computes it, with the default encoder; or
-    the 1-nearest-neighbour alternative on the same embeddings."""
+    the 1-nearest-neighbour or linear-probe alternative on the same embeddings."""
     from headstart.catalog.resolve import resolve_base
     from headstart.tasks.inference import embed_texts
     from headstart.tasks.separability import pretrained_separability
 
     base = resolve_base("minilm-l6")
-    if nearest_neighbour:
+    if signal == "nearest-neighbour":
         return nearest_neighbour_separability(embed_texts(base, texts, 64), np.array(labels))
+    if signal == "linear-probe":
+        return linear_probe_separability(embed_texts(base, texts, 64), np.array(labels))
     return pretrained_separability(base, texts, labels, 64)
 
 
@@ -84,7 +103,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--datasets", nargs="+", default=list(DATASETS), choices=list(DATASETS))
     parser.add_argument("--sizes", nargs="+", type=int, default=[8, 16, 32, 64])
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--nearest-neighbour", action="store_true", help="score leave-one-out 1-NN accuracy instead of nearest class mean")
+    signals = parser.add_mutually_exclusive_group()
+    signals.add_argument("--nearest-neighbour", action="store_const", const="nearest-neighbour", dest="signal", help="score leave-one-out 1-NN accuracy instead of nearest class mean")
+    signals.add_argument("--linear-probe", action="store_const", const="linear-probe", dest="signal", help="score 4-fold cross-validated logistic-regression accuracy instead of nearest class mean")
     parser.add_argument("--out", default="bench-out/auto-signal.json")
     args = parser.parse_args(argv)
     results = {}
@@ -94,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
             values = []
             for seed in range(args.seeds):
                 sample = sample_per_class(rows, k, seed)
-                values.append(separability([t for t, _ in sample], [l for _, l in sample], args.nearest_neighbour))
+                values.append(separability([t for t, _ in sample], [l for _, l in sample], args.signal or "centroid"))
             results[f"{name}/{k}"] = {"separability": values, "mean": statistics.mean(values)}
             print(f"{name:<10} {k:>3} per class: {statistics.mean(values):.3f}  ({', '.join(f'{v:.3f}' for v in values)})", flush=True)
     Path(args.out).parent.mkdir(parents=True, exist_ok=True)

@@ -239,12 +239,12 @@ def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, st
     base = resolve_base("minilm-l6")
     start = time.perf_counter()
     # --passes reaches this engine too (default None: headstart's own rule); the warm-up sets 1, so that it stays short
-    config, choice = resolve_method(TrainConfig(seed=seed, precision=args.precision, contrastive_passes=args.passes), data, base, log=lambda m: None)
+    config, choice = resolve_method(TrainConfig(seed=seed, precision=args.precision, contrastive_passes=args.passes, head_init=args.head_init), data, base, log=lambda m: None)
     trained = train_classifier(data, base, config, log=lambda m: None)
     seconds = time.perf_counter() - start
     test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
     metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
-    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "method": config.method, "reason": choice["reason"], "train_examples": len(data.train), "validation_examples": len(data.validation),
+    return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "method": config.method, "head_init": config.head_init if config.method == "full" else None, "reason": choice["reason"], "train_examples": len(data.train), "validation_examples": len(data.validation),
             "epochs_run": trained.loop.epochs_run, "best_epoch": trained.loop.best_epoch, "precision": {"no": "fp32"}.get(trained.mixed_precision, trained.mixed_precision)}
 
 
@@ -334,6 +334,7 @@ def main() -> int:
     parser.add_argument("--end-to-end", type=int, default=0, help="headstart-plus: --contrastive-end-to-end epochs (default 0: off)")
     parser.add_argument("--unlabeled-per-class", type=int, default=0, help="headstart-plus: self-training on N x classes unlabeled texts drawn at random from the training pool (default 0: off)")
     parser.add_argument("--validation-per-class", type=int, default=0, help="headstart-plus: extra labeled validation examples per class (default 0: validate on the training sample)")
+    parser.add_argument("--head-init", choices=["random", "probe"], default="random", help="headstart-default: --head-init where --method auto picks full fine-tuning (recorded)")
     parser.add_argument("--no-warm-up", action="store_true", help="skip the untimed one-step run of each engine before the timed runs")
     parser.add_argument("--out", default="bench-out/fewshot.json")
     args = parser.parse_args()

@@ -82,3 +82,25 @@ def test_multi_label_data_is_refused(tiny_base):
     data.multi_label = True
     with pytest.raises(ConfigError, match="single-label head on single-text embeddings; this data is multi-label"):
         train_classifier(data, resolve_base(str(tiny_base)), TrainConfig(method="full", head_init="probe", epochs=1), log=lambda m: None)
+
+
+def test_a_curve_applies_it_to_full_fine_tuning_only():
+    from headstart.curves import CurveConfig, method_config
+
+    train = TrainConfig(head_init="probe")
+    curve = CurveConfig()
+    assert method_config("full", train, curve, 0).head_init == "probe"
+    assert method_config("contrastive", train, curve, 0).head_init == "random"  # refused by a contrastive run of its own
+    assert method_config("scratch", train, curve, 0).head_init == "random"
+
+
+@pytest.mark.parametrize("separability, method, head_init", [(0.3, "contrastive", "random"), (0.9, "full", "probe")])
+def test_auto_keeps_it_for_full_fine_tuning_and_drops_it_for_contrastive(tiny_base, monkeypatch, separability, method, head_init):
+    from headstart.tasks import method_choice
+
+    monkeypatch.setattr(method_choice, "pretrained_separability", lambda *args: separability)
+    logs: list[str] = []
+    config, choice = method_choice.resolve_method(TrainConfig(head_init="probe"), tiny_data(), resolve_base(str(tiny_base)), log=logs.append)
+    assert (config.method, config.head_init, choice["method"]) == (method, head_init, method)
+    config.validate()  # what the chosen method's own run checks first
+    assert any("does not apply" in line for line in logs) == (method == "contrastive")

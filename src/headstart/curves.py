@@ -147,11 +147,12 @@ def plan_points(config: CurveConfig, train: TrainConfig) -> list[tuple[str, int,
 
 
 def method_config(method: str, train: TrainConfig, config: CurveConfig, seed: int) -> TrainConfig:
-    """The TrainConfig a point of ``method`` trains with (validated)."""
+    """The TrainConfig a point of ``method`` trains with (validated). ``--head-init`` shapes full fine-tuning only:
+    the other methods (and the from-scratch baseline, whose embeddings mean nothing yet) start their heads their own way."""
     if method == "scratch":
         rate = config.scratch_learning_rate
-        return dataclasses.replace(train, method="full", learning_rate=rate, head_learning_rate=rate, layer_decay=1.0, epochs=config.scratch_epochs or train.epochs, seeds=1, seed=seed)
-    resolved = dataclasses.replace(train, method=method, seeds=1, seed=seed)
+        return dataclasses.replace(train, method="full", learning_rate=rate, head_learning_rate=rate, layer_decay=1.0, epochs=config.scratch_epochs or train.epochs, seeds=1, seed=seed, head_init="random")
+    resolved = dataclasses.replace(train, method=method, seeds=1, seed=seed, head_init=train.head_init if method in ("full", "auto") else "random")
     resolved.validate()
     return resolved
 

@@ -85,4 +85,8 @@ def resolve_method(config: TrainConfig, data: ClassificationData, base: Resolved
     log(f"method auto -> {choice['method']}: {choice['reason']}")
     if choice["method"] == "contrastive" and config.gradual_unfreeze:
         raise ConfigError("--gradual-unfreeze needs cross-entropy fine-tuning, but --method auto chose contrastive few-shot training for this data; pass --method full (or lora) with it, or drop --gradual-unfreeze.")
-    return dataclasses.replace(config, method=choice["method"]), choice
+    resolved = dataclasses.replace(config, method=choice["method"])
+    if resolved.method == "contrastive" and config.head_init != "random":
+        log(f"note: --head-init {config.head_init} shapes full fine-tuning; contrastive training fits its own head, so it does not apply")
+        resolved = dataclasses.replace(resolved, head_init="random")
+    return resolved, choice

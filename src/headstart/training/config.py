@@ -86,7 +86,7 @@ class TrainConfig:
     def resolved_head_learning_rate(self) -> float:
         if self.head_learning_rate is not None:
             return self.head_learning_rate
-        if self.label_words or self.head_init == "probe":
+        if self.label_words or (self.head_init == "probe" and self.method == "full"):
             return self.resolved_learning_rate()  # the head starts from the language model's own scores or a fitted probe, not at random
         return self.resolved_learning_rate() * {"head": 1, "lora": 4}.get(self.method, 20)
 
