@@ -1,15 +1,12 @@
 """Few-shot classification: headstart ``--method contrastive`` vs the ``setfit`` library, side by side.
 
-Same base model (all-MiniLM-L6-v2 from the bundled catalog package, loaded offline
-by both), the same sampled training examples and seeds, the same fixed test sample.
-For each dataset and examples-per-class size, each seed trains both engines back
-to back (order alternating per seed, so machine load hits both alike); accuracy on
-the test sample and training wall time (model load + training + head fit, test
-evaluation excluded) are recorded. Before any timed run each engine trains once,
-untimed, on two examples per class (one step), so that one-off process costs (imports,
-first kernel calls, CUDA initialisation on a GPU) do not land on whichever engine happens
-to run first. Results are written to JSON after every run, so an interrupted benchmark
-keeps what finished.
+Same base model (all-MiniLM-L6-v2 from the bundled catalog package, loaded offline by both), the same sampled training
+examples and seeds, the same fixed test sample. For each dataset and examples-per-class size, each seed trains both
+engines back to back (order alternating per seed, so machine load hits both alike); accuracy on the test sample and
+training wall time (model load + training + head fit, test evaluation excluded) are recorded. Before any timed run
+each engine trains once, untimed, on two examples per class (one step), so that one-off process costs (imports, first
+kernel calls, CUDA initialisation on a GPU) do not land on whichever engine happens to run first. Results are written
+to JSON after every run, so an interrupted benchmark keeps what finished.
 
     python benchmarks/fewshot.py                        # everything, cheapest first
     python benchmarks/fewshot.py --datasets sst2 trec --sizes 8 --seeds 2
@@ -18,25 +15,23 @@ headstart runs at its default ``--precision auto``: bf16 autocast where the CPU 
 computes bf16 natively, fp32 elsewhere; each run records which (``precision``). SetFit runs fp32, its default.
 ``--precision fp32`` runs headstart in fp32 too.
 
-SetFit runs as its README and paper set it up (``num_iterations=20``: 40 pairs per
-example, batch 16, one epoch, body learning rate 2e-5, logistic-regression head);
-``--setfit-max-steps`` caps its pair steps for the largest settings (recorded).
+SetFit runs as its README and paper set it up (``num_iterations=20``: 40 pairs per example, batch 16, one epoch, body
+learning rate 2e-5, logistic-regression head); ``--setfit-max-steps`` caps its pair steps for the largest settings
+(recorded).
 
-headstart's optional stages run as a third engine, ``headstart-plus`` (not in the
-default ``--engines``), beside plain ``headstart`` on the same samples:
-``--end-to-end N`` (encoder + head fine-tuned with cross-entropy after the head, kept
-only if validation improves) and ``--unlabeled-per-class N`` (self-training on
-N x classes texts drawn at random from the dataset's training pool, minus the labeled
-sample and the test sample). Both select on validation, which by default is the
-training sample itself (SetFit holds nothing out): there a perfect training fit leaves
-nothing to improve, so ``--validation-per-class N`` gives headstart-plus N extra
-labeled examples per class for validation only (recorded; the other engines do not get them).
+headstart's optional stages run as a third engine, ``headstart-plus`` (not in the default ``--engines``), beside plain
+``headstart`` on the same samples: ``--end-to-end N`` (encoder + head fine-tuned with cross-entropy after the head,
+kept only if validation improves) and ``--unlabeled-per-class N`` (self-training on N x classes texts drawn at random
+from the dataset's training pool, minus the labeled sample and the test sample). Both select on validation, which by
+default is the training sample itself (SetFit holds nothing out): there a perfect training fit leaves nothing to
+improve, so ``--validation-per-class N`` gives headstart-plus N extra labeled examples per class for validation only
+(recorded; the other engines do not get them).
 
     python benchmarks/fewshot.py --datasets sst2 --sizes 8 --engines headstart headstart-plus --end-to-end 2 --validation-per-class 8 --out bench-out/fewshot-e2e.json
 
 A fourth engine, ``headstart-default``, is what ``headstart train`` does with the sample and no flags: 15% of it held
 out for validation and ``--method auto`` choosing the method (recorded per run). It sees fewer training examples than
-the other engines, as a user's default run would.
+the other engines, as a user's default run would; ``--head-init probe`` applies where auto picks full fine-tuning.
 """
 
 from __future__ import annotations
@@ -112,6 +107,13 @@ def sample_per_class(rows: list[tuple[str, str]], per_class: int, seed: int) -> 
     return picked
 
 
+def labeled(rows: list[tuple[str, str]], split: str = "train"):
+    """(text, label) rows as headstart's LabeledTexts (sources: the sample's row numbers)."""
+    from headstart.data.classification import LabeledTexts
+
+    return LabeledTexts([t for t, _ in rows], [l for _, l in rows], [f"{'sample' if split == 'train' else split}:{i}" for i in range(len(rows))], split)
+
+
 def tuning_parser(description: str) -> argparse.ArgumentParser:
     """Arguments shared by the tuning scripts (contrastive_tuning.py, encoder_head_swap.py), which never run seeds 0-2."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -137,10 +139,10 @@ def tuning_data(args: argparse.Namespace) -> tuple[list[tuple[str, str]], list[t
 def train_headstart(train: list[tuple[str, str]], labels: list[str], config):
     """headstart trained on ``train`` as the benchmark trains it (validation = the training sample); returns (train seconds, TrainedClassifier)."""
     from headstart.catalog.resolve import resolve_base
-    from headstart.data.classification import ClassificationData, LabeledTexts
+    from headstart.data.classification import ClassificationData
     from headstart.tasks.classification import train_classifier
 
-    split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
+    split = labeled(train)
     data = ClassificationData(split, split.subset(list(range(len(split))), "validation"), None, labels)
     start = time.perf_counter()
     trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda message: None)
@@ -184,15 +186,15 @@ def extra_samples(pool: list[tuple[str, str]], train: list[tuple[str, str]], tes
 
 def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], labels: list[str], seed: int, args: argparse.Namespace, plus: bool = False) -> dict:
     from headstart.catalog.resolve import resolve_base
-    from headstart.data.classification import ClassificationData, LabeledTexts
+    from headstart.data.classification import ClassificationData
     from headstart.data.unlabeled import UnlabeledTexts
     from headstart.tasks.classification import evaluate_split, train_classifier
     from headstart.training.config import TrainConfig
 
-    split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
+    split = labeled(train)
     validation_rows, unlabeled = extra_samples(args.pool, train, test, len(labels), seed, args) if plus else ([], [])
     if validation_rows:
-        validation = LabeledTexts([t for t, _ in validation_rows], [l for _, l in validation_rows], [f"validation:{i}" for i in range(len(validation_rows))], "validation")
+        validation = labeled(validation_rows, "validation")
     else:
         # SetFit holds nothing out, so neither does headstart here: validation is the training sample
         # (the contrastive method trains a fixed budget and does not select on it).
@@ -204,8 +206,7 @@ def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], lab
     start = time.perf_counter()
     trained = train_classifier(data, resolve_base("minilm-l6"), config, log=lambda m: None)
     seconds = time.perf_counter() - start
-    test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
-    metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
+    metrics, _ = evaluate_split(trained.model, trained.tokenizer, labeled(test, "test"), labels, config, trained.mixed_precision)
     result = {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "precision": {"no": "fp32"}.get(trained.mixed_precision, trained.mixed_precision)}
     if trained.stages:
         result["stages"] = trained.stages
@@ -215,10 +216,10 @@ def run_headstart(train: list[tuple[str, str]], test: list[tuple[str, str]], lab
 def default_split(train: list[tuple[str, str]], labels: list[str]):
     """The sample as ``headstart train SAMPLE`` splits it: 15% held out for validation, stratified, with the data
     layer's own split seed (all of it on both sides when too small to hold any out)."""
-    from headstart.data.classification import ClassificationData, DataSpec, LabeledTexts
+    from headstart.data.classification import ClassificationData, DataSpec
     from headstart.data.split import stratified_split
 
-    split = LabeledTexts([t for t, _ in train], [l for _, l in train], [f"sample:{i}" for i in range(len(train))])
+    split = labeled(train)
     spec = DataSpec(train="sample")
     kept, held = stratified_split(split.labels, spec.validation_fraction, spec.split_seed)
     if not held:  # only the warm-up's two examples per class are too few to hold any out
@@ -230,7 +231,6 @@ def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, st
     """What ``headstart train SAMPLE`` does with its defaults: 15% of the sample held out (stratified, as the data
     layer splits it) for validation, ``--method auto`` choosing the method; records the method it chose."""
     from headstart.catalog.resolve import resolve_base
-    from headstart.data.classification import LabeledTexts
     from headstart.tasks.classification import evaluate_split, train_classifier
     from headstart.tasks.method_choice import resolve_method
     from headstart.training.config import TrainConfig
@@ -242,8 +242,7 @@ def run_headstart_default(train: list[tuple[str, str]], test: list[tuple[str, st
     config, choice = resolve_method(TrainConfig(seed=seed, precision=args.precision, contrastive_passes=args.passes, head_init=args.head_init), data, base, log=lambda m: None)
     trained = train_classifier(data, base, config, log=lambda m: None)
     seconds = time.perf_counter() - start
-    test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
-    metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
+    metrics, _ = evaluate_split(trained.model, trained.tokenizer, labeled(test, "test"), labels, config, trained.mixed_precision)
     return {"accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": seconds, "method": config.method, "head_init": config.head_init if config.method == "full" else None, "reason": choice["reason"], "train_examples": len(data.train), "validation_examples": len(data.validation),
             "epochs_run": trained.loop.epochs_run, "best_epoch": trained.loop.best_epoch, "precision": {"no": "fp32"}.get(trained.mixed_precision, trained.mixed_precision)}
 

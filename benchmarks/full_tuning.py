@@ -48,12 +48,11 @@ def main() -> int:
     variants = [parse_variant(v) for v in args.variant]
 
     from headstart.catalog.resolve import resolve_base
-    from headstart.data.classification import LabeledTexts
     from headstart.tasks.classification import evaluate_split, train_classifier
     from headstart.training.config import TrainConfig
 
     base = resolve_base("minilm-l6")
-    test_split = LabeledTexts([t for t, _ in test], [l for _, l in test], ["test"] * len(test), "test")
+    test_split = fewshot.labeled(test, "test")
     scores: dict[str, dict[int, float]] = {name: {} for name, _ in variants}
     for seed in args.seeds:
         data = fewshot.default_split(fewshot.sample_per_class(pool, args.size, seed), labels)
