@@ -63,6 +63,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fewshot  # noqa: E402  (same data loading and sampling as the benchmark)
+import tuning  # noqa: E402  (what the tuning scripts share)
 from contrastive_variants import (  # noqa: E402
     WeightAverage,
     encoder_blender,
@@ -162,7 +163,7 @@ def save_features(folder: str, name: str, trained_features: list, train_y, test_
 
 
 def main() -> int:
-    parser = fewshot.tuning_parser(__doc__)
+    parser = tuning.tuning_parser(__doc__)
     parser.add_argument("--passes", type=int, nargs="+", required=True)
     parser.add_argument("--learning-rate", type=float, default=None, help="encoder learning rate (default: headstart's, 2e-5)")
     parser.add_argument("--batch-size", type=int, default=None, help="texts per contrastive batch (default: headstart's, 16)")
@@ -184,7 +185,7 @@ def main() -> int:
     parser.add_argument("--soup", type=int, default=1, help="average the encoder weights of this many runs per seed (see soup_encoders)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
-    pool, test, labels = fewshot.tuning_data(args)
+    pool, test, labels = tuning.tuning_data(args)
     use_pooling_variant(args.pooling_variant)
     if args.views > 1:
         use_views(args.views)
@@ -212,7 +213,7 @@ def main() -> int:
             config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=passes, **overrides)
             if averager:
                 averager.reset(passes * len(class_grouped_batches([index[l] for _, l in train], config.batch_size, 0)))
-            seconds, trained = fewshot.train_headstart(train, labels, config)
+            seconds, trained = tuning.train_headstart(train, labels, config)
             if averager:
                 averager.apply()
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
@@ -220,15 +221,15 @@ def main() -> int:
             if args.soup > 1:
                 runs = [trained]
                 for k in range(1, args.soup):
-                    more, member = fewshot.train_headstart(train, labels, dataclasses.replace(config, seed=seed + 1000 * k))
+                    more, member = tuning.train_headstart(train, labels, dataclasses.replace(config, seed=seed + 1000 * k))
                     seconds, runs = seconds + more, runs + [member]
                 for k, member in enumerate(runs):
-                    alone = fewshot.embed_rows(member, [train, test], config)
+                    alone = tuning.embed_rows(member, [train, test], config)
                     members[f"member{k}_C10"] = head_accuracies(alone[0], targets[0], alone[1], targets[1], len(labels), seed)["median_C10"]
                 trained = soup_encoders(runs)
             blend = encoder_blender(trained, labels, config) if args.interpolate != [1.0] else (lambda alpha: trained)
             for alpha in args.interpolate:
-                features = fewshot.embed_rows(blend(alpha), [train, test], config)
+                features = tuning.embed_rows(blend(alpha), [train, test], config)
                 accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
                 if args.save_features and alpha == 1.0:
                     save_features(args.save_features, f"{args.dataset}-{args.size}-p{passes}-s{seed}", features, *targets, [train, test], labels, config)
@@ -245,7 +246,7 @@ def main() -> int:
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
                 extras |= {"soup": args.soup, **members} if args.soup > 1 else {}
-                fewshot.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
+                tuning.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 
 

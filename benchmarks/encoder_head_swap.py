@@ -18,13 +18,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fewshot  # noqa: E402  (same data loading and sampling as the benchmark)
+import tuning  # noqa: E402  (what the tuning scripts share)
 
 
 def main() -> int:
-    parser = fewshot.tuning_parser(__doc__)
+    parser = tuning.tuning_parser(__doc__)
     parser.add_argument("--out", default="bench-out/encoder-head-swap.jsonl")
     args = parser.parse_args()
-    pool, test, labels = fewshot.tuning_data(args)
+    pool, test, labels = tuning.tuning_data(args)
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
@@ -44,7 +45,7 @@ def main() -> int:
         train = fewshot.sample_per_class(pool, args.size, seed)
         targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
         texts = [[t for t, _ in rows] for rows in (train, test)]
-        headstart_seconds, headstart_features = fewshot.train_and_embed(train, test, labels, TrainConfig(method="contrastive", seed=seed))
+        headstart_seconds, headstart_features = tuning.train_and_embed(train, test, labels, TrainConfig(method="contrastive", seed=seed))
         features = {"headstart": headstart_features}
 
         setfit_model, setfit_seconds = fewshot.train_setfit(texts[0], targets[0].tolist(), seed)
@@ -55,7 +56,7 @@ def main() -> int:
         for encoder, (train_x, test_x) in features.items():
             for head_name, head in (("headstart_head", headstart_head), ("setfit_head", setfit_head)):
                 row[f"{encoder}_encoder+{head_name}"] = head(train_x, targets[0], test_x, targets[1], seed)
-        fewshot.append_row(row, args.out)
+        tuning.append_row(row, args.out)
     return 0
 
 

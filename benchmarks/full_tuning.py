@@ -21,6 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fewshot  # noqa: E402
+import tuning  # noqa: E402  (what the tuning scripts share)
 
 
 def parse_variant(text: str) -> tuple[str, dict]:
@@ -40,11 +41,11 @@ def parse_variant(text: str) -> tuple[str, dict]:
 
 
 def main() -> int:
-    parser = fewshot.tuning_parser(__doc__)
+    parser = tuning.tuning_parser(__doc__)
     parser.add_argument("--variant", action="append", required=True, help="NAME[:FIELD=VALUE,...]; the first is the reference")
     parser.add_argument("--out", required=True)
     args = parser.parse_args()
-    pool, test, labels = fewshot.tuning_data(args)
+    pool, test, labels = tuning.tuning_data(args)
     variants = [parse_variant(v) for v in args.variant]
 
     from headstart.catalog.resolve import resolve_base
@@ -64,7 +65,7 @@ def main() -> int:
             seconds = time.perf_counter() - start
             metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
             scores[name][seed] = metrics["accuracy"]
-            fewshot.append_row({"dataset": args.dataset, "size": args.size, "seed": seed, "variant": name, "options": options,
+            tuning.append_row({"dataset": args.dataset, "size": args.size, "seed": seed, "variant": name, "options": options,
                                 "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": round(seconds, 1),
                                 "epochs_run": trained.loop.epochs_run, "best_epoch": trained.loop.best_epoch,
                                 "train_examples": len(data.train), "validation_examples": len(data.validation)}, args.out)
