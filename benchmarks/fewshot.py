@@ -279,7 +279,7 @@ def main() -> int:
     parser.add_argument("--no-warm-up", action="store_true", help="skip the untimed one-step run of each engine before the timed runs")
     parser.add_argument("--out", default="bench-out/fewshot.json")
     args = parser.parse_args()
-    headstart_options = {"end_to_end": args.end_to_end, "unlabeled_per_class": args.unlabeled_per_class, "validation_per_class": args.validation_per_class, "precision": args.precision}
+    headstart_options = {"end_to_end": args.end_to_end, "unlabeled_per_class": args.unlabeled_per_class, "validation_per_class": args.validation_per_class, "precision": args.precision, "head_init": args.head_init}
     import torch
 
     # One thread each: on a shared, oversubscribed CPU two spinning threads ran ~7x slower than one.
@@ -289,7 +289,7 @@ def main() -> int:
     report = {"command": " ".join(sys.argv), "started": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()), "machine": {"cpu_count": os.cpu_count(), "threads": torch.get_num_threads()}, "settings": {}}
     if out.exists():
         report = json.loads(out.read_text())
-        defaults = {**dict.fromkeys(headstart_options, 0), "precision": "auto"}
+        defaults = {**dict.fromkeys(headstart_options, 0), "precision": "auto", "head_init": "random"}
         previous = {**defaults, **report.get("headstart_options", {})}  # files from before an option: its default
         if previous != headstart_options:
             raise SystemExit(f"{out} holds runs with other headstart options ({previous}); pass another --out.")

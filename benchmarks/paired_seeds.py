@@ -13,6 +13,7 @@ files is reported too. Pass only files of one machine kind per call: GPU and CPU
 
 from __future__ import annotations
 
+import argparse
 import json
 import statistics
 import sys
@@ -30,7 +31,8 @@ PRINTED = {
     "ag_news/64": ([0.865, 0.864, 0.852, 0.863, 0.864], [0.872, 0.859, 0.853, 0.864, 0.872], 1000),  # eighth round
     # seeds 0-4: eighth round; seeds 5-9: tenth round (its results file, bench-out/s11, was not kept)
     "sst2/64": ([0.791, 0.771, 0.757, 0.786, 0.795, 0.7810, 0.7810, 0.7718, 0.7821, 0.7867], [0.806, 0.765, 0.758, 0.794, 0.796, 0.7798, 0.7844, 0.7821, 0.7844, 0.7924], 872),
-    "banking77/8": ([0.788, 0.806], [0.781, 0.796], 1000),  # sixth (seed 0) and ninth (seed 1) rounds
+    # seeds 0-1: sixth and ninth rounds; 2-4: twelfth and thirteenth (their results files were not kept)
+    "banking77/8": ([0.788, 0.806, 0.792, 0.764, 0.789], [0.781, 0.796, 0.767, 0.760, 0.788], 1000),
 }
 
 
@@ -45,19 +47,23 @@ def merged_runs(paths: list[str]) -> dict[str, dict[str, dict[int, float]]]:
 
 
 def main() -> int:
-    newer = merged_runs(sys.argv[1:])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("files", nargs="*")
+    parser.add_argument("--engine", default="headstart", help="the headstart engine paired with setfit (e.g. headstart-default; the printed seeds are the 'headstart' engine's)")
+    args = parser.parse_args()
+    newer = merged_runs(args.files)
     printed = {key: {engine: dict(enumerate(round(a * n_test) / n_test for a in values)) for engine, values in (("headstart", hs), ("setfit", sf))} for key, (hs, sf, n_test) in PRINTED.items()}
     for key in list(PRINTED) + [k for k in newer if k not in PRINTED]:
-        by_engine = {engine: {**printed.get(key, {}).get(engine, {}), **newer.get(key, {}).get(engine, {})} for engine in ("headstart", "setfit")}
+        by_engine = {engine: {**printed.get(key, {}).get(engine, {}), **newer.get(key, {}).get(engine, {})} for engine in (args.engine, "setfit")}
         runs = {engine: [{"seed": seed, "accuracy": a} for seed, a in sorted(seeds.items())] for engine, seeds in by_engine.items()}
         if not all(runs.values()):
             continue
-        pair = fewshot.paired(runs)
+        pair = fewshot.paired(runs, args.engine)
         means = {e: statistics.mean(r["accuracy"] for r in rs) for e, rs in runs.items()}
         stds = {e: statistics.stdev(r["accuracy"] for r in rs) if len(rs) > 1 else 0.0 for e, rs in runs.items()}
         interval = "[{:+.2f}, {:+.2f}]".format(*(x * 100 for x in pair["diff_ci95"])) if pair["diff_ci95"] else "[no interval from one seed]"
         behind = pair["seeds"] - pair["headstart_ahead"] - pair["tied"]
-        print(f"{key:<12} {pair['seeds']} seeds  headstart {means['headstart']:.4f} ± {stds['headstart']:.4f}  setfit {means['setfit']:.4f} ± {stds['setfit']:.4f}  "
+        print(f"{key:<12} {pair['seeds']} seeds  {args.engine} {means[args.engine]:.4f} ± {stds[args.engine]:.4f}  setfit {means['setfit']:.4f} ± {stds['setfit']:.4f}  "
               f"paired {pair['diff_mean'] * 100:+.2f} pt {interval}  ahead/tied/behind {pair['headstart_ahead']}/{pair['tied']}/{behind}")
     return 0
 
