@@ -8,12 +8,14 @@ per (variant, seed), then a table of means and the paired difference of each var
     python benchmarks/full_tuning.py --dataset ag_news --size 64 --seeds 10 11 12 \\
         --variant default --variant patience3:patience=3 --variant lr3e-5:learning_rate=3e-5 --out bench-out/full.jsonl
 
-A variant is NAME or NAME:FIELD=VALUE,FIELD=VALUE with TrainConfig fields (ints, floats or strings).
+``--summarise RESULTS.jsonl`` prints that table again for every seed in a results file (runs appended to one file
+pool). A variant is NAME or NAME:FIELD=VALUE,FIELD=VALUE with TrainConfig fields (ints, floats or strings).
 Seeds 0-2 are refused (tuning_data): the benchmark's seeds are not tuned on.
 """
 
 from __future__ import annotations
 
+import json
 import statistics
 import sys
 import time
@@ -40,7 +42,29 @@ def parse_variant(text: str) -> tuple[str, dict]:
     return name, options
 
 
+def summarise(path: str) -> None:
+    """Per dataset/size in a results file (all seeds, across runs): each variant's mean ± std, its paired difference
+    from the first variant with a normal 95% half-width (1.96 sd / sqrt n), seeds up / down, best epochs, mean seconds."""
+    rows = [json.loads(line) for line in open(path, encoding="utf-8")]
+    for setting in dict.fromkeys((r["dataset"], r["size"]) for r in rows):
+        mine = [r for r in rows if (r["dataset"], r["size"]) == setting]
+        variants = list(dict.fromkeys(r["variant"] for r in mine))
+        runs = {v: {r["seed"]: r for r in mine if r["variant"] == v} for v in variants}
+        print(f"\n{setting[0]}/{setting[1]}: variant, seeds, mean ± std, paired difference from {variants[0]} (points), up/down, best epochs, train s")
+        for name in variants:
+            seeds = sorted(set(runs[name]) & set(runs[variants[0]]))
+            accuracy = [runs[name][s]["accuracy"] for s in seeds]
+            diffs = [100 * (runs[name][s]["accuracy"] - runs[variants[0]][s]["accuracy"]) for s in seeds]
+            half = 1.96 * statistics.stdev(diffs) / len(diffs) ** 0.5 if len(diffs) > 1 else 0.0
+            print(f"{name:>16}  {len(seeds)}  {statistics.mean(accuracy):.4f} ± {statistics.stdev(accuracy) if len(seeds) > 1 else 0:.4f}  "
+                  f"{statistics.mean(diffs):+.2f} ±{half:.2f}  {sum(d > 0 for d in diffs)}/{sum(d < 0 for d in diffs)}  "
+                  f"{[runs[name][s]['best_epoch'] for s in seeds]}  {statistics.mean(runs[name][s]['train_seconds'] for s in seeds):.1f}")
+
+
 def main() -> int:
+    if sys.argv[1:2] == ["--summarise"]:  # python benchmarks/full_tuning.py --summarise RESULTS.jsonl
+        summarise(sys.argv[2])
+        return 0
     parser = tuning.tuning_parser(__doc__)
     parser.add_argument("--variant", action="append", required=True, help="NAME[:FIELD=VALUE,...]; the first is the reference")
     parser.add_argument("--out", required=True)
@@ -54,7 +78,6 @@ def main() -> int:
 
     base = resolve_base("minilm-l6")
     test_split = fewshot.labeled(test, "test")
-    scores: dict[str, dict[int, float]] = {name: {} for name, _ in variants}
     for seed in args.seeds:
         data = fewshot.default_split(fewshot.sample_per_class(pool, args.size, seed), labels)
         for name, options in variants:
@@ -64,17 +87,11 @@ def main() -> int:
             trained = train_classifier(data, base, config, log=lambda message: None)
             seconds = time.perf_counter() - start
             metrics, _ = evaluate_split(trained.model, trained.tokenizer, test_split, labels, config, trained.mixed_precision)
-            scores[name][seed] = metrics["accuracy"]
             tuning.append_row({"dataset": args.dataset, "size": args.size, "seed": seed, "variant": name, "options": options,
                                 "accuracy": metrics["accuracy"], "macro_f1": metrics["macro_f1"], "train_seconds": round(seconds, 1),
                                 "epochs_run": trained.loop.epochs_run, "best_epoch": trained.loop.best_epoch,
                                 "train_examples": len(data.train), "validation_examples": len(data.validation)}, args.out)
-    reference = variants[0][0]
-    print(f"\n{args.dataset}/{args.size}, seeds {args.seeds}: variant, mean accuracy, paired difference from {reference} (points), up/down")
-    for name, _ in variants:
-        diffs = [100 * (scores[name][s] - scores[reference][s]) for s in args.seeds]
-        print(f"{name:>24}  {statistics.mean(scores[name].values()):.4f}  {statistics.mean(diffs):+.2f}  "
-              f"{sum(d > 0 for d in diffs)}/{sum(d < 0 for d in diffs)}")
+    summarise(args.out)
     return 0
 
 
