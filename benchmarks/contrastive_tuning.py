@@ -68,6 +68,7 @@ from contrastive_variants import (  # noqa: E402
     WeightAverage,
     encoder_blender,
     soup_encoders,
+    use_cosent,
     use_frozen_embeddings,
     use_negative_hinge,
     use_pair_list,
@@ -173,6 +174,7 @@ def main() -> int:
     parser.add_argument("--layer-decay", type=float, default=None, help="layer-wise learning-rate decay (default: headstart's, 1.0 = none)")
     parser.add_argument("--positive-target", type=float, default=1.0, help="cosine same-label pairs are pulled to (default 1, setfit's)")
     parser.add_argument("--negative-hinge", action="store_true", help="different-label pairs penalised only above cosine 0 (see use_negative_hinge)")
+    parser.add_argument("--cosent", type=float, default=None, metavar="SCALE", help="CoSENT ranking loss with this scale instead of (cos - same)^2 (see use_cosent)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
@@ -193,6 +195,8 @@ def main() -> int:
         use_positive_target(args.positive_target)
     if args.negative_hinge:
         use_negative_hinge()
+    if args.cosent is not None:
+        use_cosent(args.cosent)
     if args.freeze_embeddings:
         use_frozen_embeddings()
     if args.pair_list or args.pair_list_mix:
@@ -243,6 +247,7 @@ def main() -> int:
                 extras |= {"average_from": args.average_from} if averager else {}
                 extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
                 extras |= {"negative_hinge": True} if args.negative_hinge else {}
+                extras |= {"cosent": args.cosent} if args.cosent is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
                 extras |= {"soup": args.soup, **members} if args.soup > 1 else {}

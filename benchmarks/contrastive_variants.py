@@ -65,6 +65,31 @@ def use_negative_hinge() -> None:
     contrastive.pair_cosine_loss = functools.partial(contrastive.pair_cosine_loss, negative_hinge=True)
 
 
+def use_cosent(scale: float = 20.0) -> None:
+    """Patch the contrastive loss to CoSENT (Su 2022): a ranking loss on the batch's cosines (this process only).
+
+    ``log(1 + sum over (different-label pair, same-label pair) of exp(scale * (cos_neg - cos_pos)))``: every
+    different-label pair should sit below every same-label pair, but no pair is pulled to a fixed cosine, so classes
+    are not collapsed to a point as (cos - same)^2 collapses them.
+    """
+    import torch
+
+    import headstart.tasks.contrastive as contrastive
+
+    def cosent_loss(embeddings, labels, positive_target=1.0, negative_hinge=False):
+        unit = torch.nn.functional.normalize(embeddings.float(), dim=-1)
+        cosine = unit @ unit.T
+        upper = torch.triu(torch.ones_like(cosine, dtype=torch.bool), diagonal=1)
+        same = (labels[:, None] == labels[None, :]) & upper
+        different = (labels[:, None] != labels[None, :]) & upper
+        if not same.any() or not different.any():
+            return cosine.sum() * 0.0
+        gaps = scale * (cosine[different][:, None] - cosine[same][None, :])
+        return torch.logsumexp(torch.cat([gaps.reshape(-1), gaps.new_zeros(1)]), dim=0)
+
+    contrastive.pair_cosine_loss = cosent_loss
+
+
 def use_views(views: int) -> None:
     """Patch the contrastive stage so every text enters its batch ``views`` times (this process only).
 
