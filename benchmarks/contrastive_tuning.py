@@ -69,6 +69,7 @@ from contrastive_variants import (  # noqa: E402
     encoder_blender,
     soup_encoders,
     use_cosent,
+    use_deletion_min_pieces,
     use_frozen_embeddings,
     use_negative_hinge,
     use_pair_list,
@@ -175,6 +176,8 @@ def main() -> int:
     parser.add_argument("--positive-target", type=float, default=1.0, help="cosine same-label pairs are pulled to (default 1, setfit's)")
     parser.add_argument("--negative-hinge", action="store_true", help="different-label pairs penalised only above cosine 0 (see use_negative_hinge)")
     parser.add_argument("--cosent", type=float, default=None, metavar="SCALE", help="CoSENT ranking loss with this scale instead of (cos - same)^2 (see use_cosent)")
+    parser.add_argument("--token-deletion", type=float, default=None, metavar="RATE", help="word-piece deletion rate of the contrastive stage (default: headstart's; 0 = off)")
+    parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_min_pieces)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
@@ -197,6 +200,8 @@ def main() -> int:
         use_negative_hinge()
     if args.cosent is not None:
         use_cosent(args.cosent)
+    if args.deletion_min_pieces is not None:
+        use_deletion_min_pieces(args.deletion_min_pieces)
     if args.freeze_embeddings:
         use_frozen_embeddings()
     if args.pair_list or args.pair_list_mix:
@@ -210,7 +215,7 @@ def main() -> int:
     from headstart.training.sampling import class_grouped_batches
 
     index = {label: i for i, label in enumerate(labels)}
-    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay), ("schedule", args.schedule), ("precision", args.precision)) if v is not None}
+    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay), ("schedule", args.schedule), ("precision", args.precision), ("contrastive_token_deletion", args.token_deletion)) if v is not None}
     for passes in args.passes:
         for seed in args.seeds:
             train = fewshot.sample_per_class(pool, args.size, seed)
@@ -248,9 +253,11 @@ def main() -> int:
                 extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
                 extras |= {"negative_hinge": True} if args.negative_hinge else {}
                 extras |= {"cosent": args.cosent} if args.cosent is not None else {}
+                extras |= {"deletion_min_pieces": args.deletion_min_pieces} if args.deletion_min_pieces is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
                 extras |= {"soup": args.soup, **members} if args.soup > 1 else {}
+                extras |= {"contrastive_token_deletion": config.contrastive_token_deletion}  # the rate the run used, default or not
                 tuning.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)
     return 0
 

@@ -102,6 +102,14 @@ def use_views(views: int) -> None:
     contrastive.class_grouped_batches = lambda labels, batch_size, seed: [b * views for b in grouped(labels, batch_size, seed)]
 
 
+def use_deletion_min_pieces(min_pieces: int) -> None:
+    """Make the contrastive stage's word-piece deletion (training/augment.py) alter texts of ``min_pieces`` or more word
+    pieces, in runs whose median text is that long, instead of augment.MIN_PIECES; 0 alters every text (this process only)."""
+    import headstart.training.augment as augment
+
+    augment.MIN_PIECES = min_pieces
+
+
 def use_frozen_embeddings() -> None:
     """Patch the contrastive stage so the encoder's embedding layer (word, position, type) stays as pre-trained (this process only)."""
     import headstart.tasks.contrastive as contrastive

@@ -87,6 +87,12 @@ def load_dataset(name: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]
                 return [(r["text"], r["category"]) for r in csv.DictReader(handle)]
 
         train, test = rows(DATA / "banking77" / "train.csv"), rows(DATA / "banking77" / "test.csv")
+    elif name == "imdb":  # not one of the four: a held-out check with long texts for tuning runs
+
+        def reviews(path: Path) -> list[tuple[str, str]]:
+            return [(row["ori"], row["label"]) for row in json.loads(path.read_text(encoding="utf-8")).values()]
+
+        train, test = reviews(DATA / "imdb_subset" / "dev.json"), reviews(DATA / "imdb_subset" / "test.json")
     else:
         raise SystemExit(f"unknown dataset {name}")
     return train, test

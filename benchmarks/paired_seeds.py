@@ -1,14 +1,17 @@
 """Paired headstart-vs-setfit statistics over seeds measured in different rounds of benchmarks/fewshot.py.
 
-The results files of the earlier rounds (seeds 0-4) were not kept, but BENCHMARKS.md prints their per-seed
-accuracies; both engines are deterministic per seed, so those printed values and newer results files (seeds 5-9)
-together give the ten-seed paired difference and its 95% interval (fewshot.paired). SST-2's three printed decimals
-are mapped back to the exact k/872. Runs are merged by setting, engine and seed across all the files given (a
-file may hold one engine only, as benchmarks/gpu_side_by_side.sh writes them), and a setting found only in the
-files is reported too. Pass only files of one machine kind per call: GPU and CPU runs of a seed differ, and so, by up to
-0.23 point on the CPU, do bf16 and fp32 runs (BENCHMARKS.md, thirteenth round; newer files record each run's precision).
+Most earlier rounds' results files were not kept, but BENCHMARKS.md prints their per-seed accuracies (PRINTED: every
+setting's seeds 0-9, SST-2/64's 20-29 as well, BANKING77/8's 0-4); both engines are deterministic per seed, so those
+printed values and newer results files together give the paired difference and its 95% interval (fewshot.paired).
+Printed decimals are mapped back to the exact k / test texts. Runs are merged by setting, engine and seed across the
+printed values and all the files given (a file's run of a seed replaces the printed one; a file may hold one engine
+only, as benchmarks/gpu_side_by_side.sh writes them, so a headstart-only rerun pairs with setfit's printed seeds), and
+a setting found only in the files is reported too. Pass only files of one machine kind per call: GPU and CPU runs of a
+seed differ, and so, by up to 0.23 point on the CPU, do bf16 and fp32 runs (BENCHMARKS.md, thirteenth round; newer
+files record each run's precision).
 
-    python benchmarks/paired_seeds.py bench-out/s11/fewshot-cpu-8-seeds5-9.json bench-out/s11/fewshot-cpu-sst2-64-seeds5-9.json bench-out/s11/fewshot-cpu-trec-64-seeds5-9.json bench-out/s12/fewshot-cpu-ag-64-seeds5-9.json bench-out/s13/fewshot-cpu-b77-8-seeds2-4.json bench-out/s14/fewshot-cpu-b77-8-seed4.json
+    python benchmarks/paired_seeds.py                                              # the printed table
+    python benchmarks/paired_seeds.py bench-out/s19/fewshot-ag8-deletion.json      # headstart rerun, setfit as printed
 """
 
 from __future__ import annotations
@@ -23,17 +26,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import fewshot  # noqa: E402
 
 PRINTED = {
-    # setting: (headstart seeds 0-4 (or 0-9), setfit the same seeds, test texts), as BENCHMARKS.md prints them for the current code
-    "sst2/8": ([0.572, 0.657, 0.599, 0.689, 0.659], [0.591, 0.641, 0.602, 0.642, 0.662], 872),  # sixth round
-    "trec/8": ([0.772, 0.806, 0.694, 0.732, 0.886], [0.728, 0.698, 0.666, 0.654, 0.832], 500),  # sixth round
-    "ag_news/8": ([0.817, 0.820, 0.848, 0.800, 0.770], [0.821, 0.828, 0.855, 0.813, 0.777], 1000),  # sixth round
-    "trec/64": ([0.918, 0.928, 0.908, 0.918, 0.894], [0.908, 0.928, 0.908, 0.910, 0.892], 500),  # eighth round
-    "ag_news/64": ([0.865, 0.864, 0.852, 0.863, 0.864], [0.872, 0.859, 0.853, 0.864, 0.872], 1000),  # eighth round
-    # seeds 0-4: eighth round; seeds 5-9: tenth round (its results file, bench-out/s11, was not kept)
-    "sst2/64": ([0.791, 0.771, 0.757, 0.786, 0.795, 0.7810, 0.7810, 0.7718, 0.7821, 0.7867], [0.806, 0.765, 0.758, 0.794, 0.796, 0.7798, 0.7844, 0.7821, 0.7844, 0.7924], 872),
+    # setting: [(first seed, headstart from that seed on, setfit the same seeds, test texts), ...], as BENCHMARKS.md
+    # prints them for the code before word-piece deletion (nineteenth session); setfit's are unchanged by it.
+    "sst2/8": [(0, [0.572, 0.657, 0.599, 0.689, 0.659], [0.591, 0.641, 0.602, 0.642, 0.662], 872),  # sixth round
+               (5, [0.5505, 0.7122, 0.6330, 0.6560, 0.6995], [0.5539, 0.7053, 0.6674, 0.6514, 0.6972], 872)],  # tenth round
+    "trec/8": [(0, [0.772, 0.806, 0.694, 0.732, 0.886], [0.728, 0.698, 0.666, 0.654, 0.832], 500),  # sixth round
+               (5, [0.782, 0.760, 0.896, 0.678, 0.874], [0.738, 0.744, 0.894, 0.646, 0.824], 500)],  # tenth round
+    "ag_news/8": [(0, [0.817, 0.820, 0.848, 0.800, 0.770], [0.821, 0.828, 0.855, 0.813, 0.777], 1000),  # sixth round
+                  (5, [0.849, 0.836, 0.837, 0.819, 0.820], [0.854, 0.850, 0.834, 0.839, 0.824], 1000)],  # tenth round
+    "trec/64": [(0, [0.918, 0.928, 0.908, 0.918, 0.894], [0.908, 0.928, 0.908, 0.910, 0.892], 500),  # eighth round
+                (5, [0.930, 0.898, 0.920, 0.914, 0.928], [0.930, 0.896, 0.922, 0.916, 0.924], 500)],  # tenth round
+    "ag_news/64": [(0, [0.865, 0.864, 0.852, 0.863, 0.864], [0.872, 0.859, 0.853, 0.864, 0.872], 1000),  # eighth round
+                   (5, [0.879, 0.870, 0.870, 0.867, 0.857], [0.874, 0.867, 0.878, 0.874, 0.851], 1000)],  # eleventh round
+    # seeds 0-4: eighth round; 5-9: tenth; 20-29: seventeenth session (bench-out/s18)
+    "sst2/64": [(0, [0.791, 0.771, 0.757, 0.786, 0.795, 0.7810, 0.7810, 0.7718, 0.7821, 0.7867], [0.806, 0.765, 0.758, 0.794, 0.796, 0.7798, 0.7844, 0.7821, 0.7844, 0.7924], 872),
+                (20, [0.7305, 0.7477, 0.7947, 0.7477, 0.7695, 0.8028, 0.7844, 0.7775, 0.7431, 0.7683], [0.7397, 0.7466, 0.7936, 0.7454, 0.7856, 0.7982, 0.7833, 0.7752, 0.7443, 0.7718], 872)],
     # seeds 0-1: sixth and ninth rounds; 2-4: twelfth and thirteenth (their results files were not kept)
-    "banking77/8": ([0.788, 0.806, 0.792, 0.764, 0.789], [0.781, 0.796, 0.767, 0.760, 0.788], 1000),
+    "banking77/8": [(0, [0.788, 0.806, 0.792, 0.764, 0.789], [0.781, 0.796, 0.767, 0.760, 0.788], 1000)],
 }
+"""Every printed seed. The tenth to twelfth rounds' results files (bench-out/s11, s12) were not kept either."""
+
+
+def printed_runs() -> dict[str, dict[str, dict[int, float]]]:
+    """setting -> engine -> seed -> accuracy from PRINTED, mapped back to the exact k / test texts."""
+    out: dict[str, dict[str, dict[int, float]]] = {}
+    for key, blocks in PRINTED.items():
+        for first, hs, sf, n_test in blocks:
+            for engine, values in (("headstart", hs), ("setfit", sf)):
+                out.setdefault(key, {}).setdefault(engine, {}).update({first + i: round(a * n_test) / n_test for i, a in enumerate(values)})
+    return out
 
 
 def merged_runs(paths: list[str]) -> dict[str, dict[str, dict[int, float]]]:
@@ -52,7 +73,7 @@ def main() -> int:
     parser.add_argument("--engine", default="headstart", help="the headstart engine paired with setfit (e.g. headstart-default; the printed seeds are the 'headstart' engine's)")
     args = parser.parse_args()
     newer = merged_runs(args.files)
-    printed = {key: {engine: dict(enumerate(round(a * n_test) / n_test for a in values)) for engine, values in (("headstart", hs), ("setfit", sf))} for key, (hs, sf, n_test) in PRINTED.items()}
+    printed = printed_runs()
     for key in list(PRINTED) + [k for k in newer if k not in PRINTED]:
         by_engine = {engine: {**printed.get(key, {}).get(engine, {}), **newer.get(key, {}).get(engine, {})} for engine in (args.engine, "setfit")}
         runs = {engine: [{"seed": seed, "accuracy": a} for seed, a in sorted(seeds.items())] for engine, seeds in by_engine.items()}

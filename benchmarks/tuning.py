@@ -20,7 +20,7 @@ from fewshot import fixed_test_sample, labeled, load_dataset  # noqa: E402
 def tuning_parser(description: str) -> argparse.ArgumentParser:
     """Arguments shared by the tuning scripts (contrastive_tuning.py, encoder_head_swap.py), which never run seeds 0-2."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--dataset", required=True, choices=["sst2", "trec", "ag_news", "banking77"])
+    parser.add_argument("--dataset", required=True, choices=["sst2", "trec", "ag_news", "banking77", "imdb"])
     parser.add_argument("--size", type=int, required=True, help="labeled examples per class")
     parser.add_argument("--seeds", type=int, nargs="+", required=True)
     parser.add_argument("--threads", type=int, default=2)

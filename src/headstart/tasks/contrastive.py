@@ -46,6 +46,7 @@ from headstart.tasks.end_to_end import end_to_end_stage
 from headstart.tasks.inference import encode_texts, predict_logits, softmax
 from headstart.tasks.linear_probe import embed, fit_head, install_head, sentence_embeddings, supports_fitted_head
 from headstart.tasks.self_training import pseudo_label_cap, select_pseudo_labels
+from headstart.training.augment import TokenDeletion, deletion_for
 from headstart.training.batching import Collator, Encoded
 from headstart.training.config import TrainConfig
 from headstart.training.loop import EpochBatches, LoopConfig, LoopResult, fit, make_accelerator
@@ -113,6 +114,8 @@ class ContrastiveSetup:
     config: TrainConfig
     mixed_precision: str
     log: Callable[[str], None]
+    deletion: TokenDeletion | None = None
+    """Word-piece deletion applied to texts as they enter a pair batch (training/augment.py); None = off."""
 
     def embed(self, model: nn.Module, encoded: Encoded) -> np.ndarray:
         return embed(model, encoded, self.pad_token_id, self.config.eval_batch_size, self.mixed_precision)
@@ -159,7 +162,7 @@ def contrastive_stage(model: nn.Module, encoded: Encoded, passes: int, setup: Co
             model,
             n_examples=len(encoded),
             batches=EpochBatches(block_batches),
-            collate=Collator(encoded, setup.pad_token_id),
+            collate=Collator(encoded, setup.pad_token_id, augment=setup.deletion),
             step=contrastive_step,
             evaluate=evaluate,
             param_groups=groups,
@@ -264,7 +267,9 @@ def train_contrastive(data: ClassificationData, base: ResolvedBase, config: Trai
     train_enc.labels = split_targets(data.train, data.label_names, False, data.label_separator).tolist()
     val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length)
     val_true = split_targets(data.validation, data.label_names, False, data.label_separator)
-    setup = ContrastiveSetup(pad_id(tokenizer), val_enc, val_true, data.label_names, config, resolve_precision(config.precision), log)
+    deletion, why = deletion_for(train_enc.input_ids, config.contrastive_token_deletion, tokenizer.all_special_ids, config.seed)
+    log(f"contrastive: {why}")
+    setup = ContrastiveSetup(pad_id(tokenizer), val_enc, val_true, data.label_names, config, resolve_precision(config.precision), log, deletion)
 
     passes = contrastive_passes(train_enc.labels, config)
     loop, trainable = contrastive_stage(model, train_enc, passes, setup)

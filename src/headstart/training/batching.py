@@ -9,6 +9,7 @@ Hugging Face's LengthGroupedSampler, without its per-step overhead).
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -50,14 +51,23 @@ def sorted_batches(lengths: list[int], batch_size: int) -> list[list[int]]:
 
 
 class Collator:
-    """Pads a batch of encoded examples to its own longest member."""
+    """Pads a batch of encoded examples to its own longest member.
 
-    def __init__(self, data: Encoded, pad_token_id: int):
+    ``augment``, when given, rewrites each example's token ids every time it enters a batch (training/augment.py);
+    single texts only, since segment ids would no longer line up.
+    """
+
+    def __init__(self, data: Encoded, pad_token_id: int, augment: Callable[[list[int]], list[int]] | None = None):
+        if augment is not None and data.token_type_ids is not None:
+            raise ValueError("token augmentation is for single texts; these examples carry segment ids (sentence pairs)")
         self.data = data
         self.pad_token_id = pad_token_id
+        self.augment = augment
 
     def __call__(self, indices: list[int]) -> dict[str, torch.Tensor]:
         rows = [self.data.input_ids[i] for i in indices]
+        if self.augment is not None:
+            rows = [self.augment(row) for row in rows]
         width = max(len(r) for r in rows)
         input_ids = torch.full((len(rows), width), self.pad_token_id, dtype=torch.long)
         attention = torch.zeros((len(rows), width), dtype=torch.long)

@@ -6,6 +6,7 @@ from dataclasses import dataclass, fields
 from typing import Literal
 
 from headstart.errors import ConfigError
+from headstart.training.augment import DELETION_RATE
 
 METHODS = ("auto", "full", "head", "lora", "contrastive")
 PRECISIONS = ("auto", "fp32", "bf16")
@@ -37,6 +38,8 @@ class TrainConfig:
     """Gradual unfreezing (ULMFiT): the new head trains alone for this many epochs, then one more encoder layer joins every this many epochs, top layer first, embeddings last (0 = off; with --method full, or lora where the adapters join layer by layer)."""
     contrastive_passes: int | None = None
     """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: enough to show each class 320 texts, i.e. 40 passes at 8 examples per class, and at least 32)."""
+    contrastive_token_deletion: float = DELETION_RATE
+    """With --method contrastive: each time a text of 24 or more word pieces enters a pair batch, each of its word pieces is left out with this probability, so the encoder learns what a class's texts share rather than the texts themselves (0 = off; shorter texts are never altered, nor is anything at inference)."""
     contrastive_end_to_end: int = 0
     """With --method contrastive: after the logistic-regression head, fine-tune encoder and head together with cross-entropy for up to this many epochs (0 = off); kept only where validation improves."""
     pseudo_label_threshold: float = 0.8
@@ -116,6 +119,8 @@ class TrainConfig:
             problems.append(f"--gradual-unfreeze {self.gradual_unfreeze} with --epochs {self.epochs} would train only the head; use fewer epochs per layer or more --epochs.")
         if self.contrastive_passes is not None and self.contrastive_passes < 1:
             problems.append(f"--contrastive-passes must be at least 1; got {self.contrastive_passes}.")
+        if not 0 <= self.contrastive_token_deletion < 1:
+            problems.append(f"--contrastive-token-deletion must be in [0, 1) (a probability; 0 turns it off); got {self.contrastive_token_deletion}.")
         if self.contrastive_end_to_end < 0:
             problems.append(f"--contrastive-end-to-end must be 0 (off) or more epochs; got {self.contrastive_end_to_end}.")
         elif self.contrastive_end_to_end and self.method not in ("auto", "contrastive"):
