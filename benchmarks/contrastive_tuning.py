@@ -50,6 +50,13 @@ each member alone as ``member<k>_C10`` (the default head); K runs are K times he
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --soup 2 --seeds 10 11 12 13 14
 
+Eighteenth session: ``--token-deletion R`` sets the stage's word-piece deletion rate (``0`` turns it off: the code
+before that session), ``--deletion-min-pieces N`` the text length it applies from (``0``: every text, every run; see
+training/augment.py), ``--cosent SCALE`` swaps SetFit's loss for the CoSENT ranking loss (see use_cosent), and
+``--dataset imdb`` tunes on IMDB reviews, a long-text set outside the benchmark.
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --token-deletion 0.3 --seeds 10 11 12 13 14
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
