@@ -52,7 +52,7 @@ each member alone as ``member<k>_C10`` (the default head); K runs are K times he
 
 Eighteenth session: ``--token-deletion R`` sets the stage's word-piece deletion rate (``0`` turns it off: the code
 before that session), ``--deletion-min-pieces N`` the text length it applies from (``0``: every text, every run; see
-training/augment.py), ``--cosent SCALE`` swaps SetFit's loss for the CoSENT ranking loss (see use_cosent), and
+training/augment.py), ``--deletion-max-per-class N`` the most labeled examples in the median class it runs with, ``--cosent SCALE`` swaps SetFit's loss for the CoSENT ranking loss (see use_cosent), and
 ``--dataset imdb`` tunes on IMDB reviews, a long-text set outside the benchmark.
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --token-deletion 0.3 --seeds 10 11 12 13 14
@@ -76,6 +76,7 @@ from contrastive_variants import (  # noqa: E402
     encoder_blender,
     soup_encoders,
     use_cosent,
+    use_deletion_max_per_class,
     use_deletion_min_pieces,
     use_frozen_embeddings,
     use_negative_hinge,
@@ -184,6 +185,7 @@ def main() -> int:
     parser.add_argument("--negative-hinge", action="store_true", help="different-label pairs penalised only above cosine 0 (see use_negative_hinge)")
     parser.add_argument("--cosent", type=float, default=None, metavar="SCALE", help="CoSENT ranking loss with this scale instead of (cos - same)^2 (see use_cosent)")
     parser.add_argument("--token-deletion", type=float, default=None, metavar="RATE", help="word-piece deletion rate of the contrastive stage (default: headstart's; 0 = off)")
+    parser.add_argument("--deletion-max-per-class", type=int, default=None, help="runs with more labeled examples in the median class use no deletion (default: headstart's; see use_deletion_max_per_class)")
     parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_min_pieces)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
@@ -209,6 +211,8 @@ def main() -> int:
         use_cosent(args.cosent)
     if args.deletion_min_pieces is not None:
         use_deletion_min_pieces(args.deletion_min_pieces)
+    if args.deletion_max_per_class is not None:
+        use_deletion_max_per_class(args.deletion_max_per_class)
     if args.freeze_embeddings:
         use_frozen_embeddings()
     if args.pair_list or args.pair_list_mix:
@@ -261,6 +265,7 @@ def main() -> int:
                 extras |= {"negative_hinge": True} if args.negative_hinge else {}
                 extras |= {"cosent": args.cosent} if args.cosent is not None else {}
                 extras |= {"deletion_min_pieces": args.deletion_min_pieces} if args.deletion_min_pieces is not None else {}
+                extras |= {"deletion_max_per_class": args.deletion_max_per_class} if args.deletion_max_per_class is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
                 extras |= {"soup": args.soup, **members} if args.soup > 1 else {}

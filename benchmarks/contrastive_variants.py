@@ -110,6 +110,14 @@ def use_deletion_min_pieces(min_pieces: int) -> None:
     augment.MIN_PIECES = min_pieces
 
 
+def use_deletion_max_per_class(max_per_class: int) -> None:
+    """Make the contrastive stage's word-piece deletion run up to ``max_per_class`` labeled examples in the median class
+    instead of augment.MAX_PER_CLASS (this process only)."""
+    import headstart.training.augment as augment
+
+    augment.MAX_PER_CLASS = max_per_class
+
+
 def use_frozen_embeddings() -> None:
     """Patch the contrastive stage so the encoder's embedding layer (word, position, type) stays as pre-trained (this process only)."""
     import headstart.tasks.contrastive as contrastive

@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from headstart.errors import ConfigError
-from headstart.training.augment import MIN_PIECES, TokenDeletion, deletion_for
+from headstart.training.augment import MAX_PER_CLASS, MIN_PIECES, TokenDeletion, deletion_for
 from headstart.training.batching import Collator, Encoded
 from headstart.training.config import TrainConfig
 
@@ -66,11 +66,19 @@ def test_collator_applies_the_augmentation_per_batch_and_refuses_pairs():
 
 def test_runs_of_mostly_short_texts_use_no_deletion():
     mostly_short = [text(10)] * 5 + [text(60)] * 4
-    assert deletion_for(mostly_short, 0.15, [CLS, SEP], seed=0)[0] is None
-    deletion, why = deletion_for(mostly_short + [text(30)] * 2, 0.15, [CLS, SEP], seed=0)
+    assert deletion_for(mostly_short, [0, 1] * 4 + [0], 0.15, [CLS, SEP], seed=0)[0] is None
+    deletion, why = deletion_for(mostly_short + [text(30)] * 2, [0, 1] * 5 + [0], 0.15, [CLS, SEP], seed=0)
     assert deletion is not None and "6 of 11 texts have 24+ word pieces" in why
     assert deletion(text(10)) == text(10)  # a short text in a long-text run is still left whole
-    assert deletion_for([text(60)] * 3, 0.0, [CLS, SEP], seed=0) == (None, "word-piece deletion off (--contrastive-token-deletion 0)")
+    assert deletion_for([text(60)] * 3, [0, 1, 0], 0.0, [CLS, SEP], seed=0) == (None, "word-piece deletion off (--contrastive-token-deletion 0)")
+
+
+def test_runs_with_many_examples_per_class_use_no_deletion():
+    few = [0, 1, 2] * MAX_PER_CLASS
+    assert deletion_for([text(40)] * len(few), few, 0.3, [CLS, SEP], seed=0)[0] is not None
+    many = few + [0, 1, 2]  # the median class now has MAX_PER_CLASS + 1 examples
+    deletion, why = deletion_for([text(40)] * len(many), many, 0.3, [CLS, SEP], seed=0)
+    assert deletion is None and f"the median class has {MAX_PER_CLASS + 1} labeled examples, more than {MAX_PER_CLASS}" in why
 
 
 @pytest.mark.parametrize("rate", [-0.1, 1.0, 1.5])

@@ -267,7 +267,7 @@ def train_contrastive(data: ClassificationData, base: ResolvedBase, config: Trai
     train_enc.labels = split_targets(data.train, data.label_names, False, data.label_separator).tolist()
     val_enc, truncated_val = encode_texts(tokenizer, data.validation.texts, config.max_length)
     val_true = split_targets(data.validation, data.label_names, False, data.label_separator)
-    deletion, why = deletion_for(train_enc.input_ids, config.contrastive_token_deletion, tokenizer.all_special_ids, config.seed)
+    deletion, why = deletion_for(train_enc.input_ids, train_enc.labels, config.contrastive_token_deletion, tokenizer.all_special_ids, config.seed)
     log(f"contrastive: {why}")
     setup = ContrastiveSetup(pad_id(tokenizer), val_enc, val_true, data.label_names, config, resolve_precision(config.precision), log, deletion)
 
