@@ -5,7 +5,7 @@ probability, so every pass sees a slightly different copy of it. With a few exam
 otherwise pulls each class onto its exact training texts; deleted copies make the encoder group what the texts
 share rather than the texts themselves (EDA's random deletion, Wei and Zou 2019, applied to word pieces).
 
-Only long texts are altered, and only in runs whose texts are mostly long: a question of ten word pieces that loses
+Only long texts are altered, and only in runs whose texts are mostly long and whose classes have few examples: a question of ten word pieces that loses
 its "who" or "when" changes class, and a short review that loses its "not" changes sentiment, while a news item of
 forty pieces loses little. The head is still fitted on the unaltered texts, and inference never deletes anything.
 Measured in BENCHMARKS.md ("Few labels", eighteenth session): on AG News at 8 per class (median 42 pieces), ten tuning

@@ -39,7 +39,7 @@ class TrainConfig:
     contrastive_passes: int | None = None
     """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: enough to show each class 320 texts, i.e. 40 passes at 8 examples per class, and at least 32)."""
     contrastive_token_deletion: float = DELETION_RATE
-    """With --method contrastive, where the median labeled text has 24 or more word pieces (news, reviews): each time such a text enters a pair batch, each of its word pieces is left out with this probability, so the encoder learns what a class's texts share rather than the texts themselves (0 = off; shorter texts are never altered, nor is anything at inference)."""
+    """With --method contrastive, where the median class has at most 16 labeled examples and the median labeled text 24 or more word pieces (news, reviews): each time such a text enters a pair batch, each of its word pieces is left out with this probability, so the encoder learns what a class's texts share rather than the texts themselves (0 = off; shorter texts are never altered, nor is anything at inference)."""
     contrastive_end_to_end: int = 0
     """With --method contrastive: after the logistic-regression head, fine-tune encoder and head together with cross-entropy for up to this many epochs (0 = off); kept only where validation improves."""
     pseudo_label_threshold: float = 0.8
