@@ -9,7 +9,7 @@ import yaml
 from headstart.runs.card import METHOD_TEXT, _table
 
 
-UNUSED_OPTIONS = ("pooling", "metric", "class_weights", "seeds", "contrastive_passes", "contrastive_end_to_end", "pseudo_label_threshold", "pseudo_label_ratio")
+UNUSED_OPTIONS = ("pooling", "metric", "class_weights", "seeds", "contrastive_passes", "contrastive_token_deletion", "contrastive_end_to_end", "pseudo_label_threshold", "pseudo_label_ratio")
 """Training options of the classification path that do not apply to token runs (left out of the card)."""
 
 
