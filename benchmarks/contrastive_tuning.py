@@ -76,8 +76,7 @@ from contrastive_variants import (  # noqa: E402
     encoder_blender,
     soup_encoders,
     use_cosent,
-    use_deletion_max_per_class,
-    use_deletion_min_pieces,
+    use_deletion_limits,
     use_frozen_embeddings,
     use_negative_hinge,
     use_pair_list,
@@ -185,8 +184,8 @@ def main() -> int:
     parser.add_argument("--negative-hinge", action="store_true", help="different-label pairs penalised only above cosine 0 (see use_negative_hinge)")
     parser.add_argument("--cosent", type=float, default=None, metavar="SCALE", help="CoSENT ranking loss with this scale instead of (cos - same)^2 (see use_cosent)")
     parser.add_argument("--token-deletion", type=float, default=None, metavar="RATE", help="word-piece deletion rate of the contrastive stage (default: headstart's; 0 = off)")
-    parser.add_argument("--deletion-max-per-class", type=int, default=None, help="runs with more labeled examples in the median class use no deletion (default: headstart's; see use_deletion_max_per_class)")
-    parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_min_pieces)")
+    parser.add_argument("--deletion-max-per-class", type=int, default=None, help="runs with more labeled examples in the median class use no deletion (default: headstart's; see use_deletion_limits)")
+    parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_limits)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
@@ -209,10 +208,7 @@ def main() -> int:
         use_negative_hinge()
     if args.cosent is not None:
         use_cosent(args.cosent)
-    if args.deletion_min_pieces is not None:
-        use_deletion_min_pieces(args.deletion_min_pieces)
-    if args.deletion_max_per_class is not None:
-        use_deletion_max_per_class(args.deletion_max_per_class)
+    use_deletion_limits(args.deletion_min_pieces, args.deletion_max_per_class)
     if args.freeze_embeddings:
         use_frozen_embeddings()
     if args.pair_list or args.pair_list_mix:

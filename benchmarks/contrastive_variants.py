@@ -102,20 +102,16 @@ def use_views(views: int) -> None:
     contrastive.class_grouped_batches = lambda labels, batch_size, seed: [b * views for b in grouped(labels, batch_size, seed)]
 
 
-def use_deletion_min_pieces(min_pieces: int) -> None:
-    """Make the contrastive stage's word-piece deletion (training/augment.py) alter texts of ``min_pieces`` or more word
-    pieces, in runs whose median text is that long, instead of augment.MIN_PIECES; 0 alters every text (this process only)."""
+def use_deletion_limits(min_pieces: int | None = None, max_per_class: int | None = None) -> None:
+    """Move the word-piece deletion's limits (training/augment.py) for this process: texts of ``min_pieces`` or more are
+    altered, in runs whose median text is that long (0: every text, every run), and runs whose median class has at most
+    ``max_per_class`` labeled examples use it; None keeps augment's own value."""
     import headstart.training.augment as augment
 
-    augment.MIN_PIECES = min_pieces
-
-
-def use_deletion_max_per_class(max_per_class: int) -> None:
-    """Make the contrastive stage's word-piece deletion run up to ``max_per_class`` labeled examples in the median class
-    instead of augment.MAX_PER_CLASS (this process only)."""
-    import headstart.training.augment as augment
-
-    augment.MAX_PER_CLASS = max_per_class
+    if min_pieces is not None:
+        augment.MIN_PIECES = min_pieces
+    if max_per_class is not None:
+        augment.MAX_PER_CLASS = max_per_class
 
 
 def use_frozen_embeddings() -> None:
