@@ -87,7 +87,7 @@ def test_config_refuses_rates_outside_zero_to_one(rate):
         TrainConfig(contrastive_token_deletion=rate).validate()
 
 
-def contrastive_weights(tiny_base, texts: list[str], labels: list[str], rate: float, log: list[str]) -> dict[str, torch.Tensor]:
+def contrastive_weights(tiny_base, texts: list[str], labels: list[str], rate: float, log: list[str], stages: dict | None = None) -> dict[str, torch.Tensor]:
     from headstart.catalog.resolve import resolve_base
     from headstart.data.classification import ClassificationData, LabeledTexts
     from headstart.tasks.contrastive import train_contrastive
@@ -96,6 +96,8 @@ def contrastive_weights(tiny_base, texts: list[str], labels: list[str], rate: fl
     data = ClassificationData(split, split.subset(list(range(len(split))), "validation"), None, sorted(set(labels)))
     config = TrainConfig(method="contrastive", contrastive_passes=4, contrastive_token_deletion=rate, learning_rate=1e-3, precision="fp32", seed=0)
     trained = train_contrastive(data, resolve_base(str(tiny_base)), config, log=log.append)
+    if stages is not None:
+        stages.update(trained.stages)
     return {k: v.detach().clone() for k, v in trained.model.state_dict().items()}
 
 
@@ -111,8 +113,11 @@ def reviews(words_each: int) -> tuple[list[str], list[str]]:
 def test_deletion_reaches_training_on_long_texts_only(tiny_base):
     long_texts, labels = reviews(40)
     logs: list[str] = []
-    with_deletion = contrastive_weights(tiny_base, long_texts, labels, 0.15, logs)
-    without = contrastive_weights(tiny_base, long_texts, labels, 0.0, logs)
+    stages: dict = {}
+    with_deletion = contrastive_weights(tiny_base, long_texts, labels, 0.15, logs, stages)
+    assert stages["contrastive"]["token_deletion"] == {"on": True, "rate": 0.15, "texts_altered": 16, "reason": logs[0].removeprefix("contrastive: ")}
+    without = contrastive_weights(tiny_base, long_texts, labels, 0.0, logs, stages)
+    assert stages["contrastive"]["token_deletion"]["on"] is False
     assert any("word-piece deletion on: 16 of 16 texts have 24+ word pieces" in line for line in logs)
     assert any(not torch.equal(with_deletion[k], without[k]) for k in without)
     short_texts, labels = reviews(8)

@@ -216,9 +216,22 @@ def _calibration_text(metrics: dict[str, Any]) -> str:
 
 
 def _stages_text(stages: dict[str, Any] | None) -> str:
-    """The optional stages after contrastive training (end-to-end, self-training): what ran and whether it was kept."""
+    """What the contrastive stage did (passes, word-piece deletion) and the optional stages after it (end-to-end,
+    self-training): what ran and whether it was kept."""
     if not stages:
         return ""
+    text = ""
+    if "contrastive" in stages:
+        stage, deletion = stages["contrastive"], stages["contrastive"].get("token_deletion") or {}
+        text += f"\n\nContrastive stage: {stage['passes']} passes over {stage['examples']} labeled examples. "
+        if deletion.get("on"):
+            text += (
+                f"Word-piece deletion ran: {deletion['texts_altered']} of {stage['examples']} training texts lost each word piece with "
+                f"probability {deletion['rate']} whenever they entered a pair batch (the head was fitted on the unaltered texts)."
+            )
+        elif deletion:
+            reason = "turned off with --contrastive-token-deletion 0" if not deletion["rate"] else deletion["reason"].split(": ", 1)[-1]
+            text += f"No word-piece deletion: {reason}."
     lines = []
     if "end_to_end" in stages:
         e2e = stages["end_to_end"]
@@ -231,7 +244,7 @@ def _stages_text(stages: dict[str, Any] | None) -> str:
             f"{st['pseudo_labels']} pseudo-labeled with probability ≥ {st['threshold']}; validation {st['validation_before']:.4f} → {st['validation_after']:.4f}, "
             f"{'kept' if st['kept'] else 'not kept (validation got worse)'}."
         )
-    return "\n\nStages after contrastive training:\n\n" + "\n".join(lines)
+    return text + ("\n\nStages after contrastive training:\n\n" + "\n".join(lines) if lines else "")
 
 
 def _seed_text(metrics: dict[str, Any]) -> str:

@@ -93,6 +93,12 @@ def contrastive_step(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.
     return pair_cosine_loss(sentence_embeddings(model, batch), batch["labels"])
 
 
+def evaluation_blocks(passes: int) -> tuple[int, int]:
+    """(evaluations, passes per evaluation block) of a stage asked for ``passes`` passes; it runs their product."""
+    evaluations = min(EVALUATIONS, passes)
+    return evaluations, math.ceil(passes / evaluations)
+
+
 def contrastive_passes(labels: list[int], config: TrainConfig) -> int:
     """Passes over the labeled examples: --contrastive-passes, else enough to show each class MIN_VIEWS_PER_CLASS texts
     (by the median class size), and at least MIN_PASSES."""
@@ -139,8 +145,7 @@ def contrastive_stage(model: nn.Module, encoded: Encoded, passes: int, setup: Co
         model.get_parameter(name).requires_grad_(False)
     groups = parameter_groups(model, "full", config.resolved_learning_rate(), config.resolved_learning_rate(), config.weight_decay, config.layer_decay)
     trainable, total = count_parameters(model)
-    evaluations = min(EVALUATIONS, passes)
-    per_block = math.ceil(passes / evaluations)
+    evaluations, per_block = evaluation_blocks(passes)
     log(f"method contrastive: {per_block * evaluations} passes over {len(encoded)} examples in class-grouped batches of {config.batch_size}, training {trainable:,} of {total:,} parameters; then a logistic-regression head")
 
     def block_batches(epoch: int) -> list[list[int]]:
@@ -249,6 +254,17 @@ def self_train(model: nn.Module, tokenizer, train: Encoded, unlabeled: Unlabeled
     return merged, summary
 
 
+def contrastive_summary(encoded: Encoded, passes: int, rate: float, deletion: TokenDeletion | None, why: str) -> dict:
+    """What the contrastive stage did, for headstart.yaml's ``stages`` and the model card: passes, and whether word-piece deletion ran."""
+    evaluations, per_block = evaluation_blocks(passes)
+    altered = sum(1 for ids in encoded.input_ids if deletion.applies_to(ids)) if deletion is not None else 0
+    return {
+        "passes": evaluations * per_block,
+        "examples": len(encoded),
+        "token_deletion": {"on": deletion is not None, "rate": rate, "texts_altered": altered, "reason": why},
+    }
+
+
 def train_contrastive(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
     """Contrastive encoder fine-tuning, then a logistic-regression head (then the optional stages); single-label data only."""
     config.validate()
@@ -274,12 +290,12 @@ def train_contrastive(data: ClassificationData, base: ResolvedBase, config: Trai
     passes = contrastive_passes(train_enc.labels, config)
     loop, trainable = contrastive_stage(model, train_enc, passes, setup)
     total = count_parameters(model)[1]
-    stages: dict[str, dict] = {}
+    stages: dict[str, dict] = {"contrastive": contrastive_summary(train_enc, passes, config.contrastive_token_deletion, deletion, why)}
     loop, e2e = run_end_to_end(model, train_enc, setup, loop, "end_to_end")
     if e2e is not None:
         stages["end_to_end"] = e2e
     if data.unlabeled is not None and not loop.interrupted:
         loop, stages["self_training"] = self_train(model, tokenizer, train_enc, data.unlabeled, passes, setup, loop)
-    if stages:  # the kept model's own validation score, whichever stage produced it
+    if "end_to_end" in stages or "self_training" in stages:  # the kept model's own validation score, whichever stage produced it
         loop.best_metric = setup.score(model)[config.metric]
     return TrainedClassifier(model, tokenizer, data.label_names, loop, setup.mixed_precision, trainable, total, {"train": truncated_train, "validation": truncated_val}, stages=stages)
