@@ -26,7 +26,8 @@ tuned encoder itself. One training run per seed serves every ``A``.
 Three more switches, each a variant tried once (BENCHMARKS.md, "Few-shot, eighth round"): ``--views 2`` puts every
 text into its batch twice, so its two dropout views form a positive pair (the self-pairs setfit's pair list holds);
 ``--head-views K`` adds a head fitted on the training features plus K dropout views of them (``views_C*``) and the
-clean head's accuracy on those views (``viewacc_C*``); ``--max-length 256`` encodes as sentence-transformers does for
+clean head's accuracy on those views (``viewacc_C*``; ``--head-view-kind deletion``, nineteenth session: views made by
+word-piece deletion at the run's rate instead, see deletion_views); ``--max-length 256`` encodes as sentence-transformers does for
 this model (headstart's default is 128 tokens).
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 20 --views 2 --seeds 10 11 12 13 14
@@ -126,6 +127,21 @@ def dropout_views(trained, rows: list[tuple[str, str]], config, views: int) -> l
     return out
 
 
+def deletion_views(trained, rows: list[tuple[str, str]], config, views: int) -> list:
+    """``views`` embeddings of each text with word-piece deletion applied (training/augment.py, the run's rate and length
+    rule; texts below the length rule stay whole), the encoder in eval mode and the run's precision."""
+    from headstart.tasks.classification import pad_id
+    from headstart.tasks.inference import encode_texts
+    from headstart.tasks.linear_probe import embed
+    from headstart.training.augment import DELETION_RATE, TokenDeletion
+    from headstart.training.batching import Encoded
+
+    model, pad = trained.model.eval(), pad_id(trained.tokenizer)
+    encoded = encode_texts(trained.tokenizer, [t for t, _ in rows], config.max_length)[0]
+    deletion = TokenDeletion(config.contrastive_token_deletion or DELETION_RATE, trained.tokenizer.all_special_ids, seed=12345)
+    return [embed(model, Encoded([deletion(ids) for ids in encoded.input_ids], encoded.labels), pad, config.eval_batch_size, trained.mixed_precision) for _ in range(views)]
+
+
 def view_accuracies(train_x, views, train_y, test_x, test_y, n_classes: int, seed: int) -> dict[str, float]:
     """Per C: test accuracy of a head fitted on clean + dropout-view features, and the clean head's accuracy on the views."""
     import numpy as np
@@ -188,6 +204,7 @@ def main() -> int:
     parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_limits)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
+    parser.add_argument("--head-view-kind", choices=["dropout", "deletion"], default="dropout", help="--head-views made by encoder dropout (default) or by word-piece deletion (see deletion_views)")
     parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
     parser.add_argument("--average-from", type=float, default=None, help="average the encoder's weights over the steps after this fraction of the run (see WeightAverage)")
     parser.add_argument("--freeze-embeddings", action="store_true", help="keep the embedding layer as pre-trained in the contrastive stage")
@@ -250,11 +267,12 @@ def main() -> int:
                 if args.save_features and alpha == 1.0:
                     save_features(args.save_features, f"{args.dataset}-{args.size}-p{passes}-s{seed}", features, *targets, [train, test], labels, config)
                 if args.head_views:
-                    views = dropout_views(trained, train, config, args.head_views)
+                    views = (deletion_views if args.head_view_kind == "deletion" else dropout_views)(trained, train, config, args.head_views)
                     accuracies |= view_accuracies(features[0], views, targets[0], features[1], targets[1], len(labels), seed)
                 extras = {"pooling_variant": args.pooling_variant} if args.pooling_variant != "default" else {}
                 extras |= {"interpolate": alpha} if alpha != 1.0 else {}
                 extras |= {"views": args.views} if args.views > 1 else {}
+                extras |= {"head_views": args.head_views, "head_view_kind": args.head_view_kind} if args.head_views else {}
                 extras |= {"positive_target": args.positive_target} if args.positive_target != 1.0 else {}
                 extras |= {"average_from": args.average_from} if averager else {}
                 extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
