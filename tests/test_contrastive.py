@@ -125,7 +125,7 @@ def test_contrastive_run_is_a_plain_classifier_that_reloads(contrastive_run):
     stage = record["stages"]["contrastive"]  # what the stage did, for the card: passes, and whether deletion ran
     assert (stage["passes"], stage["token_deletion"]["on"]) == (30, False)
     assert stage["examples"] == sum(record["data"]["label_counts"]["train"].values())
-    assert f"Contrastive stage: 30 passes over {stage['examples']} labeled examples. No word-piece deletion: the median class has 22 labeled examples, more than 16." in card
+    assert f"Contrastive stage: 30 passes over {stage['examples']} labeled examples; word-piece deletion off: the median class has 22 labeled examples, more than 16." in card
     assert "Stages after contrastive training" not in card  # no end-to-end or self-training stage ran
     texts = ["the film was delightful", "terrible boring story", "a movie"]
     predictions = predict_texts(contrastive_run.path, texts)

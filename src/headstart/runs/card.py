@@ -223,15 +223,8 @@ def _stages_text(stages: dict[str, Any] | None) -> str:
     text = ""
     if "contrastive" in stages:
         stage, deletion = stages["contrastive"], stages["contrastive"].get("token_deletion") or {}
-        text += f"\n\nContrastive stage: {stage['passes']} passes over {stage['examples']} labeled examples. "
-        if deletion.get("on"):
-            text += (
-                f"Word-piece deletion ran: {deletion['texts_altered']} of {stage['examples']} training texts lost each word piece with "
-                f"probability {deletion['rate']} whenever they entered a pair batch (the head was fitted on the unaltered texts)."
-            )
-        elif deletion:
-            reason = "turned off with --contrastive-token-deletion 0" if not deletion["rate"] else deletion["reason"].split(": ", 1)[-1]
-            text += f"No word-piece deletion: {reason}."
+        text += f"\n\nContrastive stage: {stage['passes']} passes over {stage['examples']} labeled examples"
+        text += f"; {deletion['reason']}." if deletion else "."
     lines = []
     if "end_to_end" in stages:
         e2e = stages["end_to_end"]

@@ -255,14 +255,10 @@ def self_train(model: nn.Module, tokenizer, train: Encoded, unlabeled: Unlabeled
 
 
 def contrastive_summary(encoded: Encoded, passes: int, rate: float, deletion: TokenDeletion | None, why: str) -> dict:
-    """What the contrastive stage did, for headstart.yaml's ``stages`` and the model card: passes, and whether word-piece deletion ran."""
+    """What the contrastive stage did, for headstart.yaml's ``stages`` and the model card: passes, and whether word-piece
+    deletion ran (``why`` is augment.deletion_for's line: on how many texts, or why not)."""
     evaluations, per_block = evaluation_blocks(passes)
-    altered = sum(1 for ids in encoded.input_ids if deletion.applies_to(ids)) if deletion is not None else 0
-    return {
-        "passes": evaluations * per_block,
-        "examples": len(encoded),
-        "token_deletion": {"on": deletion is not None, "rate": rate, "texts_altered": altered, "reason": why},
-    }
+    return {"passes": evaluations * per_block, "examples": len(encoded), "token_deletion": {"on": deletion is not None, "rate": rate, "reason": why}}
 
 
 def train_contrastive(data: ClassificationData, base: ResolvedBase, config: TrainConfig, log: Callable[[str], None] = print) -> TrainedClassifier:
