@@ -58,6 +58,12 @@ training/augment.py), ``--deletion-max-per-class N`` the most labeled examples i
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --token-deletion 0.3 --seeds 10 11 12 13 14
 
+Twentieth session: ``--hard-pairs BETA`` weights the batch's hard pairs more (see use_hard_pairs), ``--dropout P``
+trains the encoder at dropout P (see use_dropout), ``--concatenate RATE`` joins a text to another of its label as it
+enters a batch, and ``--head-concat K`` adds heads fitted on K such joined texts per text too (see use_concatenation).
+
+    python benchmarks/contrastive_tuning.py --dataset sst2 --size 64 --passes 32 --concatenate 0.5 --head-concat 2 --seeds 10 11 12 13 14
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -74,11 +80,15 @@ import fewshot  # noqa: E402  (same data loading and sampling as the benchmark)
 import tuning  # noqa: E402  (what the tuning scripts share)
 from contrastive_variants import (  # noqa: E402
     WeightAverage,
+    concatenated_rows,
     encoder_blender,
     soup_encoders,
+    use_concatenation,
     use_cosent,
     use_deletion_limits,
+    use_dropout,
     use_frozen_embeddings,
+    use_hard_pairs,
     use_negative_hinge,
     use_pair_list,
     use_pooling_variant,
@@ -198,6 +208,10 @@ def main() -> int:
     parser.add_argument("--layer-decay", type=float, default=None, help="layer-wise learning-rate decay (default: headstart's, 1.0 = none)")
     parser.add_argument("--positive-target", type=float, default=1.0, help="cosine same-label pairs are pulled to (default 1, setfit's)")
     parser.add_argument("--negative-hinge", action="store_true", help="different-label pairs penalised only above cosine 0 (see use_negative_hinge)")
+    parser.add_argument("--hard-pairs", type=float, default=None, metavar="BETA", help="weight the batch's hard pairs by softmax(BETA * cos) (see use_hard_pairs)")
+    parser.add_argument("--dropout", type=float, default=None, help="the encoder's dropout rate in the contrastive stage (default: the model's, 0.1; see use_dropout)")
+    parser.add_argument("--concatenate", type=float, default=None, metavar="RATE", help="join a text to another of its label with this probability as it enters a batch (see use_concatenation)")
+    parser.add_argument("--head-concat", type=int, default=0, metavar="K", help="also fit heads on the training texts plus K joined same-label texts per text (concat_C*; see concatenated_rows)")
     parser.add_argument("--cosent", type=float, default=None, metavar="SCALE", help="CoSENT ranking loss with this scale instead of (cos - same)^2 (see use_cosent)")
     parser.add_argument("--token-deletion", type=float, default=None, metavar="RATE", help="word-piece deletion rate of the contrastive stage (default: headstart's; 0 = off)")
     parser.add_argument("--deletion-max-per-class", type=int, default=None, help="runs with more labeled examples in the median class use no deletion (default: headstart's; see use_deletion_limits)")
@@ -225,6 +239,12 @@ def main() -> int:
         use_negative_hinge()
     if args.cosent is not None:
         use_cosent(args.cosent)
+    if args.concatenate is not None:
+        use_concatenation(args.concatenate)
+    if args.hard_pairs is not None:
+        use_hard_pairs(args.hard_pairs)
+    if args.dropout is not None:
+        use_dropout(args.dropout)
     use_deletion_limits(args.deletion_min_pieces, args.deletion_max_per_class)
     if args.freeze_embeddings:
         use_frozen_embeddings()
@@ -278,6 +298,15 @@ def main() -> int:
                 extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
                 extras |= {"negative_hinge": True} if args.negative_hinge else {}
                 extras |= {"cosent": args.cosent} if args.cosent is not None else {}
+                if args.head_concat:
+                    joined = tuning.embed_rows(blend(alpha), [concatenated_rows(train, args.head_concat, seed)], config)[0]
+                    copies = [joined[k :: args.head_concat] for k in range(args.head_concat)]  # concatenated_rows lists a text's copies together
+                    stacked = view_accuracies(features[0], copies, targets[0], features[1], targets[1], len(labels), seed)
+                    accuracies |= {k.replace("views_", "concat_"): v for k, v in stacked.items() if k.startswith("views_")}
+                extras |= {"concatenate": args.concatenate} if args.concatenate is not None else {}
+                extras |= {"head_concat": args.head_concat} if args.head_concat else {}
+                extras |= {"hard_pairs": args.hard_pairs} if args.hard_pairs is not None else {}
+                extras |= {"dropout": args.dropout} if args.dropout is not None else {}
                 extras |= {"deletion_min_pieces": args.deletion_min_pieces} if args.deletion_min_pieces is not None else {}
                 extras |= {"deletion_max_per_class": args.deletion_max_per_class} if args.deletion_max_per_class is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}

@@ -90,6 +90,118 @@ def use_cosent(scale: float = 20.0) -> None:
     contrastive.pair_cosine_loss = cosent_loss
 
 
+def use_hard_pairs(beta: float) -> None:
+    """Patch the contrastive loss so the batch's hard pairs weigh more (this process only).
+
+    SetFit's loss weighs every pair of a kind alike. Here each different-label pair's term is weighted by
+    softmax(beta * cos) over the batch's different-label pairs, and each same-label pair's by softmax(-beta * cos)
+    over its same-label pairs (both rescaled to mean 1, and treated as constants), so once most pairs sit where the
+    loss wants them, the step follows the few that do not (hard negatives and hard positives). ``beta = 0`` is the
+    default loss.
+    """
+    import torch
+
+    import headstart.tasks.contrastive as contrastive
+
+    def weighted(errors: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+        weights = torch.softmax(logits.detach(), dim=0) * len(logits)
+        return (weights * errors).mean()
+
+    def hard_pair_loss(embeddings, labels, positive_target=1.0, negative_hinge=False):
+        unit = torch.nn.functional.normalize(embeddings.float(), dim=-1)
+        cosine = unit @ unit.T
+        same = labels[:, None] == labels[None, :]
+        off_diagonal = ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+        positive, negative = same & off_diagonal, ~same
+        terms = []
+        if positive.any():
+            values = cosine[positive]
+            terms.append(weighted((values - positive_target) ** 2, -beta * values))
+        if negative.any():
+            values = cosine[negative]
+            terms.append(weighted(values**2, beta * values))
+        if not terms:
+            return cosine.sum() * 0.0
+        return sum(terms) / len(terms)
+
+    contrastive.pair_cosine_loss = hard_pair_loss
+
+
+def use_dropout(rate: float) -> None:
+    """Patch the contrastive stage so the encoder trains with this dropout rate instead of its config's (this process only).
+
+    Every ``nn.Dropout`` of the model built for the run gets ``p = rate`` (BERT's hidden and attention dropout; the
+    pooling layer's dropouts stay off under exact_mean_pooling). Embeddings for the head are taken in eval mode, so
+    only training sees the change.
+    """
+    import torch
+
+    import headstart.tasks.contrastive as contrastive
+
+    build = contrastive.build_classifier
+
+    def build_with_dropout(*args, **kwargs):
+        model = build(*args, **kwargs)
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = rate
+        return model
+
+    contrastive.build_classifier = build_with_dropout
+
+
+def use_concatenation(rate: float, seed: int = 0, max_length: int = 128) -> None:
+    """Patch the contrastive stage so a text sometimes enters its batch joined to another text of its label (this process only).
+
+    Each time a text enters a batch, with probability ``rate`` the word pieces of a random other training text of the
+    same label are appended to it ([CLS] a [SEP] + b [SEP] becomes [CLS] a b [SEP], cut to ``max_length``), so the
+    encoder also sees longer texts of the class than the sample holds: SST-2's training texts are phrases (median 7
+    words), its test texts whole sentences (median 19). The label is kept, since both halves carry it.
+    """
+    import random
+
+    import headstart.tasks.contrastive as contrastive
+    from headstart.training.batching import Collator, Encoded
+
+    rng = random.Random(seed)
+
+    class ConcatenatingCollator(Collator):
+        def __init__(self, data, pad_token_id, augment=None):
+            super().__init__(data, pad_token_id, augment)
+            self.by_label: dict[int, list[int]] = {}
+            for index, label in enumerate(data.labels):
+                self.by_label.setdefault(label, []).append(index)
+
+        def __call__(self, indices):
+            rows = []
+            for i in indices:
+                ids = self.data.input_ids[i]
+                partners = [j for j in self.by_label[self.data.labels[i]] if j != i]
+                if partners and rng.random() < rate:
+                    other = self.data.input_ids[rng.choice(partners)]
+                    ids = (ids[:-1] + other[1:-1])[: max_length - 1] + ids[-1:]
+                rows.append(ids)
+            joined = Encoded(rows, [self.data.labels[i] for i in indices])
+            return Collator(joined, self.pad_token_id, self.augment)(list(range(len(rows))))
+
+    contrastive.Collator = ConcatenatingCollator
+
+
+def concatenated_rows(rows: list[tuple[str, str]], copies: int, seed: int) -> list[tuple[str, str]]:
+    """``copies`` texts per training text, each it joined (with a space) to a random other training text of its label."""
+    import random
+
+    rng = random.Random(seed)
+    by_label: dict[str, list[str]] = {}
+    for text, label in rows:
+        by_label.setdefault(label, []).append(text)
+    out = []
+    for text, label in rows:
+        partners = [t for t in by_label[label] if t is not text] or [text]
+        out += [(f"{text} {rng.choice(partners)}", label) for _ in range(copies)]
+    return out
+
+
 def use_views(views: int) -> None:
     """Patch the contrastive stage so every text enters its batch ``views`` times (this process only).
 
