@@ -91,40 +91,17 @@ def use_cosent(scale: float = 20.0) -> None:
 
 
 def use_hard_pairs(beta: float) -> None:
-    """Patch the contrastive loss so the batch's hard pairs weigh more (this process only).
+    """Patch the contrastive loss so the batch's hard pairs weigh more: pair_cosine_loss's ``hard_pairs`` (this process only).
 
-    SetFit's loss weighs every pair of a kind alike. Here each different-label pair's term is weighted by
-    softmax(beta * cos) over the batch's different-label pairs, and each same-label pair's by softmax(-beta * cos)
-    over its same-label pairs (both rescaled to mean 1, and treated as constants), so once most pairs sit where the
-    loss wants them, the step follows the few that do not (hard negatives and hard positives). ``beta = 0`` is the
-    default loss.
+    SetFit's loss weighs every pair of a kind alike; with ``beta > 0`` different-label pairs at a high cosine and
+    same-label pairs at a low one count for more, so once most pairs sit where the loss wants them the step follows
+    the few that do not. ``beta = 0`` is the default loss.
     """
-    import torch
+    import functools
 
     import headstart.tasks.contrastive as contrastive
 
-    def weighted(errors: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        weights = torch.softmax(logits.detach(), dim=0) * len(logits)
-        return (weights * errors).mean()
-
-    def hard_pair_loss(embeddings, labels, positive_target=1.0, negative_hinge=False):
-        unit = torch.nn.functional.normalize(embeddings.float(), dim=-1)
-        cosine = unit @ unit.T
-        same = labels[:, None] == labels[None, :]
-        off_diagonal = ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
-        positive, negative = same & off_diagonal, ~same
-        terms = []
-        if positive.any():
-            values = cosine[positive]
-            terms.append(weighted((values - positive_target) ** 2, -beta * values))
-        if negative.any():
-            values = cosine[negative]
-            terms.append(weighted(values**2, beta * values))
-        if not terms:
-            return cosine.sum() * 0.0
-        return sum(terms) / len(terms)
-
-    contrastive.pair_cosine_loss = hard_pair_loss
+    contrastive.pair_cosine_loss = functools.partial(contrastive.pair_cosine_loss, hard_pairs=beta)
 
 
 def use_dropout(rate: float) -> None:
@@ -192,13 +169,13 @@ def concatenated_rows(rows: list[tuple[str, str]], copies: int, seed: int) -> li
     import random
 
     rng = random.Random(seed)
-    by_label: dict[str, list[str]] = {}
-    for text, label in rows:
-        by_label.setdefault(label, []).append(text)
+    by_label: dict[str, list[int]] = {}
+    for index, (_, label) in enumerate(rows):
+        by_label.setdefault(label, []).append(index)
     out = []
-    for text, label in rows:
-        partners = [t for t in by_label[label] if t is not text] or [text]
-        out += [(f"{text} {rng.choice(partners)}", label) for _ in range(copies)]
+    for index, (text, label) in enumerate(rows):
+        partners = [j for j in by_label[label] if j != index] or [index]
+        out += [(f"{text} {rows[rng.choice(partners)][0]}", label) for _ in range(copies)]
     return out
 
 

@@ -68,11 +68,14 @@ EVALUATIONS = 2
 """Times the stage is scored on validation (each costs one embedding pass over train and validation)."""
 
 
-def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_target: float = 1.0, negative_hinge: bool = False) -> torch.Tensor:
+def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_target: float = 1.0, negative_hinge: bool = False, hard_pairs: float = 0.0) -> torch.Tensor:
     """SetFit's loss, (cos - same_label)^2, averaged over all pairs of the batch; positives and negatives weigh equally.
 
     ``positive_target`` is the cosine same-label pairs are pulled to (SetFit's 1; BENCHMARKS.md, ninth round, tried 0.8).
     ``negative_hinge`` penalises different-label pairs only above cosine 0, relu(cos)^2 (fourteenth round: no better).
+    ``hard_pairs`` (beta > 0) weights each different-label pair by softmax(beta * cos) over the batch's different-label
+    pairs and each same-label pair by softmax(-beta * cos) over its same-label pairs, rescaled to mean 1 and held
+    constant, so hard pairs weigh more (twentieth session: no better).
     """
     unit = nn.functional.normalize(embeddings.float(), dim=-1)
     cosine = unit @ unit.T
@@ -81,12 +84,19 @@ def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_ta
     positive, negative = same & off_diagonal, ~same
     terms = []
     if positive.any():
-        terms.append(((cosine[positive] - positive_target) ** 2).mean())
+        terms.append(_pair_mean((cosine[positive] - positive_target) ** 2, -cosine[positive], hard_pairs))
     if negative.any():
-        terms.append(((cosine[negative].clamp(min=0) if negative_hinge else cosine[negative]) ** 2).mean())
+        terms.append(_pair_mean((cosine[negative].clamp(min=0) if negative_hinge else cosine[negative]) ** 2, cosine[negative], hard_pairs))
     if not terms:  # a batch of one example has no pairs
         return cosine.sum() * 0.0
     return sum(terms) / len(terms)
+
+
+def _pair_mean(errors: torch.Tensor, hardness: torch.Tensor, beta: float) -> torch.Tensor:
+    """Mean of the pairs' errors; with ``beta`` nonzero, weighted by softmax(beta * hardness) rescaled to mean 1 (held constant)."""
+    if not beta:
+        return errors.mean()
+    return (torch.softmax(beta * hardness.detach(), dim=0) * len(hardness) * errors).mean()
 
 
 def contrastive_step(model: nn.Module, batch: dict[str, torch.Tensor]) -> torch.Tensor:
