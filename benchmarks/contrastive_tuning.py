@@ -64,6 +64,12 @@ enters a batch, and ``--head-concat K`` adds heads fitted on K such joined texts
 
     python benchmarks/contrastive_tuning.py --dataset sst2 --size 64 --passes 32 --concatenate 0.5 --head-concat 2 --seeds 10 11 12 13 14
 
+Twenty-fourth session: ``--classes-per-batch K`` puts K classes in each contrastive batch (batch_size // K texts a
+class; the default holds four texts a class, so AG News and TREC batches hold four classes; see use_classes_per_batch),
+and ``--warmup-ratio R`` sets the stage's learning-rate warm-up.
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --classes-per-batch 2 --seeds 10 11 12 13 14 15 16 17 18 19
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -83,6 +89,7 @@ from contrastive_variants import (  # noqa: E402
     concatenated_rows,
     encoder_blender,
     soup_encoders,
+    use_classes_per_batch,
     use_concatenation,
     use_cosent,
     use_deletion_limits,
@@ -226,6 +233,8 @@ def main() -> int:
     parser.add_argument("--schedule", choices=["linear", "slanted", "constant"], default=None, help="learning-rate schedule (default: headstart's, linear)")
     parser.add_argument("--pair-list", action="store_true", help="train on setfit's pair list, 16 pairs a step (see use_pair_list)")
     parser.add_argument("--pair-list-mix", action="store_true", help="class-grouped batches plus half a pass of setfit's pairs in every pass (see use_pair_list)")
+    parser.add_argument("--classes-per-batch", type=int, default=None, help="classes sharing a contrastive batch (default: headstart's, four texts a class; see use_classes_per_batch)")
+    parser.add_argument("--warmup-ratio", type=float, default=None, help="fraction of the stage's steps spent warming up the learning rate (default: headstart's, 0.1)")
     parser.add_argument("--soup", type=int, default=1, help="average the encoder weights of this many runs per seed (see soup_encoders)")
     parser.add_argument("--out", default="bench-out/contrastive-tuning.jsonl")
     args = parser.parse_args()
@@ -248,6 +257,8 @@ def main() -> int:
     use_deletion_limits(args.deletion_min_pieces, args.deletion_max_per_class)
     if args.freeze_embeddings:
         use_frozen_embeddings()
+    if args.classes_per_batch is not None:
+        use_classes_per_batch(args.classes_per_batch)
     if args.pair_list or args.pair_list_mix:
         use_pair_list(mix=args.pair_list_mix)
     if args.soup > 1 and args.average_from is not None:
@@ -259,7 +270,7 @@ def main() -> int:
     from headstart.training.sampling import class_grouped_batches
 
     index = {label: i for i, label in enumerate(labels)}
-    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay), ("schedule", args.schedule), ("precision", args.precision), ("contrastive_token_deletion", args.token_deletion)) if v is not None}
+    overrides = {k: v for k, v in (("learning_rate", args.learning_rate), ("batch_size", args.batch_size), ("max_length", args.max_length), ("layer_decay", args.layer_decay), ("schedule", args.schedule), ("precision", args.precision), ("contrastive_token_deletion", args.token_deletion), ("warmup_ratio", args.warmup_ratio)) if v is not None}
     for passes in args.passes:
         for seed in args.seeds:
             train = fewshot.sample_per_class(pool, args.size, seed)
@@ -311,6 +322,7 @@ def main() -> int:
                 extras |= {"deletion_max_per_class": args.deletion_max_per_class} if args.deletion_max_per_class is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
+                extras |= {"classes_per_batch": args.classes_per_batch} if args.classes_per_batch is not None else {}
                 extras |= {"soup": args.soup, **members} if args.soup > 1 else {}
                 extras |= {"contrastive_token_deletion": config.contrastive_token_deletion}  # the rate the run used, default or not
                 tuning.append_row({"dataset": args.dataset, "size": args.size, "passes": passes, **overrides, **extras, "seed": seed, "train_seconds": seconds, **accuracies}, args.out)

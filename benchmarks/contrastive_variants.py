@@ -203,6 +203,14 @@ def use_deletion_limits(min_pieces: int | None = None, max_per_class: int | None
         augment.MAX_PER_CLASS = max_per_class
 
 
+def use_classes_per_batch(classes: int) -> None:
+    """Patch the class-grouped sampler (training/sampling.py) to put ``classes`` classes in a batch (at most the task's),
+    each with batch_size // classes texts, instead of its four texts a class (this process only)."""
+    import headstart.training.sampling as sampling
+
+    sampling.classes_per_batch = lambda n_classes, batch_size: max(2, min(n_classes, classes))
+
+
 def use_frozen_embeddings() -> None:
     """Patch the contrastive stage so the encoder's embedding layer (word, position, type) stays as pre-trained (this process only)."""
     import headstart.tasks.contrastive as contrastive
