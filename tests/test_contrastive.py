@@ -152,12 +152,16 @@ def test_contrastive_rejects_multilabel(tmp_path, tiny_base):
 
 
 def test_contrastive_budget_follows_the_examples_per_class():
-    """40 passes at 8 per class (320 texts a class), at least 32 with more; the median class sets it; the option wins."""
+    """40 passes at 8 per class (320 texts a class), at least 32 with more (16 with two classes); the median class sets
+    it; the option wins."""
     per_class = lambda n, classes=2: [c for c in range(classes) for _ in range(n)]
     assert contrastive_passes(per_class(8), TrainConfig()) == 40
     assert contrastive_passes(per_class(4, 5), TrainConfig()) == 80
-    assert contrastive_passes(per_class(64), TrainConfig()) == 32
-    assert contrastive_passes(per_class(64) + [2], TrainConfig()) == 32  # one rare class does not set the budget
+    assert contrastive_passes(per_class(64, 6), TrainConfig()) == 32
+    assert contrastive_passes(per_class(64), TrainConfig()) == 16  # two classes: every batch holds both
+    assert contrastive_passes(per_class(32), TrainConfig()) == 16
+    assert contrastive_passes(per_class(16), TrainConfig()) == 20  # 320 texts a class still sets it below 20 per class
+    assert contrastive_passes(per_class(64, 3) + [3, 3], TrainConfig()) == 32  # one rare class does not set the budget
     assert contrastive_passes(per_class(8), TrainConfig(contrastive_passes=3)) == 3
 
 

@@ -64,6 +64,14 @@ accuracy: SST-2 8/class 20/40/80 → 0.633/0.643/0.637 (mean of 5 seeds); AG New
 64/class 5/10/20 → 0.763/0.771/0.776 (2 seeds), 16/32 → 0.780/0.777 (3 seeds); TREC 64/class 4/8/16 →
 0.880/0.896/0.916 (1 seed), 16/32 → 0.910/0.923 (2 seeds). SetFit's default (20 iterations) shows every example 80 times.
 """
+MIN_PASSES_TWO_CLASSES = 16
+"""...or this many where the run has two classes. Every batch then holds both classes, eight texts each, so each text
+meets seven same-label partners a pass rather than three (training/sampling.classes_per_batch), and half the passes
+show it as many. Chosen on tuning seeds of benchmarks/fewshot.py's SST-2 at 64 per class (10-19 and 50-59, twenty
+seeds; never the benchmark's 0-9, 20-39), 16 vs 32 passes: 0.7806 vs 0.7783, +0.23 points [-0.20, +0.66], 11 ahead / 1
+tied / 8 behind, in half the time (BENCHMARKS.md, twenty-fifth session). Multi-class runs keep 32: TREC 64/class at 16
+passes lost 0.36 points on five tuning seeds. At 8 per class MIN_VIEWS_PER_CLASS sets the budget either way (40 passes).
+"""
 EVALUATIONS = 2
 """Times the stage is scored on validation (each costs one embedding pass over train and validation)."""
 
@@ -111,12 +119,14 @@ def evaluation_blocks(passes: int) -> tuple[int, int]:
 
 def contrastive_passes(labels: list[int], config: TrainConfig) -> int:
     """Passes over the labeled examples: --contrastive-passes, else enough to show each class MIN_VIEWS_PER_CLASS texts
-    (by the median class size), and at least MIN_PASSES."""
+    (by the median class size), and at least MIN_PASSES (MIN_PASSES_TWO_CLASSES with two classes)."""
     if config.contrastive_passes is not None:
         return config.contrastive_passes
     counts = np.bincount(np.asarray(labels, dtype=int))
-    per_class = float(np.median(counts[counts > 0])) if len(labels) else 1.0
-    return max(MIN_PASSES, math.ceil(MIN_VIEWS_PER_CLASS / max(per_class, 1.0)))
+    present = counts[counts > 0]
+    per_class = float(np.median(present)) if len(labels) else 1.0
+    floor = MIN_PASSES_TWO_CLASSES if len(present) == 2 else MIN_PASSES
+    return max(floor, math.ceil(MIN_VIEWS_PER_CLASS / max(per_class, 1.0)))
 
 
 @dataclass

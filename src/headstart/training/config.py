@@ -37,7 +37,7 @@ class TrainConfig:
     gradual_unfreeze: int = 0
     """Gradual unfreezing (ULMFiT): the new head trains alone for this many epochs, then one more encoder layer joins every this many epochs, top layer first, embeddings last (0 = off; with --method full, or lora where the adapters join layer by layer)."""
     contrastive_passes: int | None = None
-    """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: enough to show each class 320 texts, i.e. 40 passes at 8 examples per class, and at least 32)."""
+    """Passes over the labeled examples in the contrastive stage (with --method contrastive; default: enough to show each class 320 texts, i.e. 40 passes at 8 examples per class, and at least 32, or 16 with two classes)."""
     contrastive_token_deletion: float = DELETION_RATE
     """With --method contrastive, where the median class has at most 16 labeled examples and the median labeled text 24 or more word pieces (news, reviews): each time such a text enters a pair batch, each of its word pieces is left out with this probability, so the encoder learns what a class's texts share rather than the texts themselves (0 = off; shorter texts are never altered, nor is anything at inference)."""
     contrastive_end_to_end: int = 0
