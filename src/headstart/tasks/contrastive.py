@@ -68,7 +68,7 @@ MIN_PASSES_TWO_CLASSES = 16
 """...or this many where the run has two classes. Every batch then holds both classes, eight texts each, so each text
 meets seven same-label partners a pass rather than three (training/sampling.classes_per_batch), and half the passes
 show it as many. Chosen on tuning seeds of benchmarks/fewshot.py's SST-2 at 64 per class (10-19 and 50-59, twenty
-seeds; never the benchmark's 0-9, 20-39), 16 vs 32 passes: 0.7806 vs 0.7783, +0.23 points [-0.20, +0.66], 11 ahead / 1
+seeds; never the benchmark's 0-9, 20-42), 16 vs 32 passes: 0.7806 vs 0.7783, +0.23 points [-0.20, +0.66], 11 ahead / 1
 tied / 8 behind, in half the time (BENCHMARKS.md, twenty-fifth session). Multi-class runs keep 32: TREC 64/class at 16
 passes lost 0.36 points on five tuning seeds. At 8 per class MIN_VIEWS_PER_CLASS sets the budget either way (40 passes).
 """
