@@ -70,6 +70,11 @@ and ``--warmup-ratio R`` sets the stage's learning-rate warm-up.
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --classes-per-batch 2 --seeds 10 11 12 13 14 15 16 17 18 19
 
+Twenty-seventh session: ``--crop F`` cuts each text word-piece deletion applies to to a random contiguous span of at
+least F of its pieces before deleting (``--crop-only``: without deleting; see use_crop).
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --crop 0.5 [--crop-only] --seeds 10 11 12 13 14 15 16 17 18 19
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -91,6 +96,7 @@ from contrastive_variants import (  # noqa: E402
     soup_encoders,
     use_classes_per_batch,
     use_concatenation,
+    use_crop,
     use_cosent,
     use_deletion_limits,
     use_dropout,
@@ -223,6 +229,8 @@ def main() -> int:
     parser.add_argument("--token-deletion", type=float, default=None, metavar="RATE", help="word-piece deletion rate of the contrastive stage (default: headstart's; 0 = off)")
     parser.add_argument("--deletion-max-per-class", type=int, default=None, help="runs with more labeled examples in the median class use no deletion (default: headstart's; see use_deletion_limits)")
     parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_limits)")
+    parser.add_argument("--crop", type=float, default=None, metavar="FRACTION", help="cut each text deletion applies to to a random span of at least FRACTION of its pieces first (see use_crop)")
+    parser.add_argument("--crop-only", action="store_true", help="with --crop: crop without deleting pieces")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--head-view-kind", choices=["dropout", "deletion"], default="dropout", help="--head-views made by encoder dropout (default) or by word-piece deletion (see deletion_views)")
@@ -257,6 +265,8 @@ def main() -> int:
     use_deletion_limits(args.deletion_min_pieces, args.deletion_max_per_class)
     if args.freeze_embeddings:
         use_frozen_embeddings()
+    if args.crop is not None:
+        use_crop(args.crop, delete=not args.crop_only)
     if args.classes_per_batch is not None:
         use_classes_per_batch(args.classes_per_batch)
     if args.pair_list or args.pair_list_mix:
@@ -320,6 +330,7 @@ def main() -> int:
                 extras |= {"dropout": args.dropout} if args.dropout is not None else {}
                 extras |= {"deletion_min_pieces": args.deletion_min_pieces} if args.deletion_min_pieces is not None else {}
                 extras |= {"deletion_max_per_class": args.deletion_max_per_class} if args.deletion_max_per_class is not None else {}
+                extras |= {"crop": args.crop, "crop_only": args.crop_only} if args.crop is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
                 extras |= {"classes_per_batch": args.classes_per_batch} if args.classes_per_batch is not None else {}

@@ -203,6 +203,30 @@ def use_deletion_limits(min_pieces: int | None = None, max_per_class: int | None
         augment.MAX_PER_CLASS = max_per_class
 
 
+def use_crop(min_fraction: float, delete: bool = True) -> None:
+    """Patch word-piece deletion (training/augment.TokenDeletion) so each text it applies to is first cut to one random
+    contiguous span of its word pieces, between ``min_fraction`` of them and all (independent cropping, as Contriever
+    does for retrieval), then has pieces left out at the run's rate unless ``delete`` is False (this process only).
+    Special tokens at the two ends stay; texts deletion does not apply to stay whole."""
+    import headstart.training.augment as augment
+
+    def call(self, ids: list[int]) -> list[int]:
+        if not self.applies_to(ids):
+            return ids
+        head = ids[:1] if ids and ids[0] in self.special_ids else []
+        tail = ids[-1:] if len(ids) > 1 and ids[-1] in self.special_ids else []
+        body = ids[len(head) : len(ids) - len(tail)]
+        length = self.rng.randint(max(1, int(min_fraction * len(body))), len(body))
+        start = self.rng.randint(0, len(body) - length)
+        body = body[start : start + length]
+        if delete:
+            kept = [token for token in body if token in self.special_ids or self.rng.random() >= self.rate]
+            body = kept if self.pieces(kept) else body
+        return head + body + tail
+
+    augment.TokenDeletion.__call__ = call
+
+
 def use_classes_per_batch(classes: int) -> None:
     """Patch the class-grouped sampler (training/sampling.py) to put ``classes`` classes in a batch (at most the task's),
     each with batch_size // classes texts, instead of its four texts a class (this process only)."""
