@@ -75,6 +75,12 @@ least F of its pieces before deleting (``--crop-only``: without deleting; see us
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --crop 0.5 [--crop-only] --seeds 10 11 12 13 14 15 16 17 18 19
 
+``--label-anchors TEMPLATE`` adds ``TEMPLATE.format(label)`` (``'{}'``: the label's own name) as one more training text
+of each class in the contrastive stage; ``median_C*`` stay the head fitted on the labeled texts alone, and
+``anchored_median_C*`` fit it on them plus the anchors.
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --label-anchors '{}' --seeds 10 11 12 13 14 15 16 17 18 19
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -231,6 +237,7 @@ def main() -> int:
     parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_limits)")
     parser.add_argument("--crop", type=float, default=None, metavar="FRACTION", help="cut each text deletion applies to to a random span of at least FRACTION of its pieces first (see use_crop)")
     parser.add_argument("--crop-only", action="store_true", help="with --crop: crop without deleting pieces")
+    parser.add_argument("--label-anchors", default=None, metavar="TEMPLATE", help="add TEMPLATE.format(label) as one more training text of each class, e.g. '{}' (see below)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--head-view-kind", choices=["dropout", "deletion"], default="dropout", help="--head-views made by encoder dropout (default) or by word-piece deletion (see deletion_views)")
@@ -287,7 +294,8 @@ def main() -> int:
             config = TrainConfig(method="contrastive", seed=seed, contrastive_passes=passes, **overrides)
             if averager:
                 averager.reset(passes * len(class_grouped_batches([index[l] for _, l in train], config.batch_size, 0)))
-            seconds, trained = tuning.train_headstart(train, labels, config)
+            anchors = [(args.label_anchors.format(label), label) for label in labels] if args.label_anchors else []
+            seconds, trained = tuning.train_headstart(train + anchors, labels, config)
             if averager:
                 averager.apply()
             targets = [np.array([index[l] for _, l in rows]) for rows in (train, test)]
@@ -305,6 +313,10 @@ def main() -> int:
             for alpha in args.interpolate:
                 features = tuning.embed_rows(blend(alpha), [train, test], config)
                 accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
+                if anchors:  # the same encoder's head fitted on the labeled texts plus the anchors
+                    anchored = np.vstack([features[0], tuning.embed_rows(blend(alpha), [anchors], config)[0]])
+                    anchor_y = np.concatenate([targets[0], [index[l] for _, l in anchors]])
+                    accuracies |= {f"anchored_{k}": v for k, v in head_accuracies(anchored, anchor_y, features[1], targets[1], len(labels), seed).items()}
                 if args.save_features and alpha == 1.0:
                     save_features(args.save_features, f"{args.dataset}-{args.size}-p{passes}-s{seed}", features, *targets, [train, test], labels, config)
                 if args.head_views:
@@ -330,6 +342,7 @@ def main() -> int:
                 extras |= {"dropout": args.dropout} if args.dropout is not None else {}
                 extras |= {"deletion_min_pieces": args.deletion_min_pieces} if args.deletion_min_pieces is not None else {}
                 extras |= {"deletion_max_per_class": args.deletion_max_per_class} if args.deletion_max_per_class is not None else {}
+                extras |= {"label_anchors": args.label_anchors} if args.label_anchors else {}
                 extras |= {"crop": args.crop, "crop_only": args.crop_only} if args.crop is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}
