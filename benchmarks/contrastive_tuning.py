@@ -311,10 +311,10 @@ def main() -> int:
                 trained = soup_encoders(runs)
             blend = encoder_blender(trained, labels, config) if args.interpolate != [1.0] else (lambda alpha: trained)
             for alpha in args.interpolate:
-                features = tuning.embed_rows(blend(alpha), [train, test], config)
+                features = tuning.embed_rows(blend(alpha), [train, test, anchors] if anchors else [train, test], config)
                 accuracies = head_accuracies(features[0], targets[0], features[1], targets[1], len(labels), seed)
                 if anchors:  # the same encoder's head fitted on the labeled texts plus the anchors
-                    anchored = np.vstack([features[0], tuning.embed_rows(blend(alpha), [anchors], config)[0]])
+                    anchored = np.vstack([features[0], features[2]])
                     anchor_y = np.concatenate([targets[0], [index[l] for _, l in anchors]])
                     accuracies |= {f"anchored_{k}": v for k, v in head_accuracies(anchored, anchor_y, features[1], targets[1], len(labels), seed).items()}
                 if args.save_features and alpha == 1.0:

@@ -218,11 +218,8 @@ def use_crop(min_fraction: float, delete: bool = True) -> None:
         body = ids[len(head) : len(ids) - len(tail)]
         length = self.rng.randint(max(1, int(min_fraction * len(body))), len(body))
         start = self.rng.randint(0, len(body) - length)
-        body = body[start : start + length]
-        if delete:
-            kept = [token for token in body if token in self.special_ids or self.rng.random() >= self.rate]
-            body = kept if self.pieces(kept) else body
-        return head + body + tail
+        cropped = head + body[start : start + length] + tail
+        return self.delete(cropped) if delete else cropped
 
     augment.TokenDeletion.__call__ = call
 

@@ -56,10 +56,12 @@ class TokenDeletion:
         return self.rate > 0 and self.pieces(ids) >= self.min_pieces
 
     def __call__(self, ids: list[int]) -> list[int]:
-        if not self.applies_to(ids):
-            return ids
+        return self.delete(ids) if self.applies_to(ids) else ids
+
+    def delete(self, ids: list[int]) -> list[int]:
+        """``ids`` with each non-special token left out at ``rate``, whatever the text's length (never emptied)."""
         kept = [token for token in ids if token in self.special_ids or self.rng.random() >= self.rate]
-        return kept if self.pieces(kept) else ids  # never an empty text
+        return kept if self.pieces(kept) else ids
 
 
 def deletion_for(input_ids: list[list[int]], labels: list[int], rate: float, special_ids: Iterable[int], seed: int) -> tuple[TokenDeletion | None, str]:
