@@ -81,6 +81,12 @@ of each class in the contrastive stage; ``median_C*`` stay the head fitted on th
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --label-anchors '{}' --seeds 10 11 12 13 14 15 16 17 18 19
 
+Twenty-eighth session: ``--test-views K`` adds test-time augmentation read from the same runs: the head's class
+probabilities averaged over each test text and K word-piece-deletion views of it (``tta_C1``, ``tta_C10``; the run's
+rate and length rule, see deletion_views).
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --test-views 4 --seeds 10 11 12 13 14 15 16 17 18 19
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -188,6 +194,25 @@ def view_accuracies(train_x, views, train_y, test_x, test_y, n_classes: int, see
     return out
 
 
+def test_view_accuracies(train_x, train_y, test_x, test_views, test_y, n_classes: int, seed: int) -> dict[str, float]:
+    """Per C: test accuracy when the head's class probabilities are averaged over each test text and its views
+    (test-time augmentation; ``--test-views``)."""
+    import numpy as np
+
+    from headstart.tasks.linear_probe import fit_head
+
+    out = {}
+    for c in (1.0, 10.0):
+        weight, bias, factor = fit_head(train_x, train_y, n_classes, seed, c)
+        probabilities = []
+        for x in (test_x, *test_views):
+            logits = x * factor @ weight.T + bias
+            exp = np.exp(logits - logits.max(-1, keepdims=True))
+            probabilities.append(exp / exp.sum(-1, keepdims=True))
+        out[f"tta_C{c:g}"] = float((np.mean(probabilities, axis=0).argmax(-1) == test_y).mean())
+    return out
+
+
 _PRETRAINED: dict = {}
 """save_features' cache: the pre-trained model and tokenizer, and its embeddings per text set (the test sample recurs every seed)."""
 
@@ -241,6 +266,7 @@ def main() -> int:
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
     parser.add_argument("--head-views", type=int, default=0, help="also fit heads on the training features plus this many dropout views of them")
     parser.add_argument("--head-view-kind", choices=["dropout", "deletion"], default="dropout", help="--head-views made by encoder dropout (default) or by word-piece deletion (see deletion_views)")
+    parser.add_argument("--test-views", type=int, default=0, help="also score heads whose probabilities are averaged over each test text and this many word-piece-deletion views of it (tta_C*)")
     parser.add_argument("--save-features", default=None, metavar="DIR", help="also save each run's tuned and pre-trained embeddings here (see above)")
     parser.add_argument("--average-from", type=float, default=None, help="average the encoder's weights over the steps after this fraction of the run (see WeightAverage)")
     parser.add_argument("--freeze-embeddings", action="store_true", help="keep the embedding layer as pre-trained in the contrastive stage")
@@ -322,10 +348,14 @@ def main() -> int:
                 if args.head_views:
                     views = (deletion_views if args.head_view_kind == "deletion" else dropout_views)(trained, train, config, args.head_views)
                     accuracies |= view_accuracies(features[0], views, targets[0], features[1], targets[1], len(labels), seed)
+                if args.test_views:
+                    views = deletion_views(blend(alpha), test, config, args.test_views)
+                    accuracies |= test_view_accuracies(features[0], targets[0], features[1], views, targets[1], len(labels), seed)
                 extras = {"pooling_variant": args.pooling_variant} if args.pooling_variant != "default" else {}
                 extras |= {"interpolate": alpha} if alpha != 1.0 else {}
                 extras |= {"views": args.views} if args.views > 1 else {}
                 extras |= {"head_views": args.head_views, "head_view_kind": args.head_view_kind} if args.head_views else {}
+                extras |= {"test_views": args.test_views} if args.test_views else {}
                 extras |= {"positive_target": args.positive_target} if args.positive_target != 1.0 else {}
                 extras |= {"average_from": args.average_from} if averager else {}
                 extras |= {"freeze_embeddings": True} if args.freeze_embeddings else {}
