@@ -199,17 +199,14 @@ def test_view_accuracies(train_x, train_y, test_x, test_views, test_y, n_classes
     (test-time augmentation; ``--test-views``)."""
     import numpy as np
 
+    from headstart.tasks.inference import softmax
     from headstart.tasks.linear_probe import fit_head
 
     out = {}
     for c in (1.0, 10.0):
         weight, bias, factor = fit_head(train_x, train_y, n_classes, seed, c)
-        probabilities = []
-        for x in (test_x, *test_views):
-            logits = x * factor @ weight.T + bias
-            exp = np.exp(logits - logits.max(-1, keepdims=True))
-            probabilities.append(exp / exp.sum(-1, keepdims=True))
-        out[f"tta_C{c:g}"] = float((np.mean(probabilities, axis=0).argmax(-1) == test_y).mean())
+        probabilities = np.mean([softmax(x * factor @ weight.T + bias) for x in (test_x, *test_views)], axis=0)
+        out[f"tta_C{c:g}"] = float((probabilities.argmax(-1) == test_y).mean())
     return out
 
 
