@@ -87,6 +87,21 @@ rate and length rule, see deletion_views).
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --test-views 4 --seeds 10 11 12 13 14 15 16 17 18 19
 
+Twenty-ninth session: ``--sam RHO`` trains the contrastive stage with sharpness-aware minimisation of radius RHO (each
+step's gradient taken at the weights moved RHO along the batch gradient; twice the compute; see use_sam).
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --sam 0.05 --seeds 10 11 12 13 14 15 16 17 18 19
+
+``--embedding-noise ALPHA`` adds NEFTune's uniform noise to the word embeddings in the contrastive stage (see
+use_embedding_noise).
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --embedding-noise 5 --seeds 10 11 12 13 14 15 16 17 18 19
+
+``--simplex-negatives`` pulls different-label pairs to cosine -1/(classes - 1) (a regular simplex of class means)
+instead of SetFit's 0 (see use_simplex_negatives).
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --simplex-negatives --seeds 10 11 12 13 14 15 16 17 18 19
+
 ``--save-features DIR`` also writes, per run, ``DIR/<dataset>-<size>-p<passes>-s<seed>.npz``: the training and test
 embeddings under the tuned encoder (``train_x``, ``test_x``) and under the pre-trained one (``train_x0``, ``test_x0``),
 with the label indices (``train_y``, ``test_y``), so head variants can be compared offline (benchmarks/head_study.py).
@@ -112,6 +127,9 @@ from contrastive_variants import (  # noqa: E402
     use_cosent,
     use_deletion_limits,
     use_dropout,
+    use_embedding_noise,
+    use_sam,
+    use_simplex_negatives,
     use_frozen_embeddings,
     use_hard_pairs,
     use_negative_hinge,
@@ -250,6 +268,9 @@ def main() -> int:
     parser.add_argument("--positive-target", type=float, default=1.0, help="cosine same-label pairs are pulled to (default 1, setfit's)")
     parser.add_argument("--negative-hinge", action="store_true", help="different-label pairs penalised only above cosine 0 (see use_negative_hinge)")
     parser.add_argument("--hard-pairs", type=float, default=None, metavar="BETA", help="weight the batch's hard pairs by softmax(BETA * cos) (see use_hard_pairs)")
+    parser.add_argument("--sam", type=float, default=None, metavar="RHO", help="sharpness-aware minimisation with radius RHO in the contrastive stage (see use_sam)")
+    parser.add_argument("--embedding-noise", type=float, default=None, metavar="ALPHA", help="NEFTune's uniform noise on the word embeddings in the contrastive stage (see use_embedding_noise)")
+    parser.add_argument("--simplex-negatives", action="store_true", help="different-label pairs pulled to cosine -1/(classes - 1), not 0 (see use_simplex_negatives)")
     parser.add_argument("--dropout", type=float, default=None, help="the encoder's dropout rate in the contrastive stage (default: the model's, 0.1; see use_dropout)")
     parser.add_argument("--concatenate", type=float, default=None, metavar="RATE", help="join a text to another of its label with this probability as it enters a batch (see use_concatenation)")
     parser.add_argument("--head-concat", type=int, default=0, metavar="K", help="also fit heads on the training texts plus K joined same-label texts per text (concat_C*; see concatenated_rows)")
@@ -292,6 +313,12 @@ def main() -> int:
         use_hard_pairs(args.hard_pairs)
     if args.dropout is not None:
         use_dropout(args.dropout)
+    if args.sam is not None:
+        use_sam(args.sam)
+    if args.embedding_noise is not None:
+        use_embedding_noise(args.embedding_noise)
+    if args.simplex_negatives:
+        use_simplex_negatives(len(labels))
     use_deletion_limits(args.deletion_min_pieces, args.deletion_max_per_class)
     if args.freeze_embeddings:
         use_frozen_embeddings()
@@ -367,6 +394,9 @@ def main() -> int:
                 extras |= {"head_concat": args.head_concat} if args.head_concat else {}
                 extras |= {"hard_pairs": args.hard_pairs} if args.hard_pairs is not None else {}
                 extras |= {"dropout": args.dropout} if args.dropout is not None else {}
+                extras |= {"sam": args.sam} if args.sam is not None else {}
+                extras |= {"embedding_noise": args.embedding_noise} if args.embedding_noise is not None else {}
+                extras |= {"simplex_negatives": True} if args.simplex_negatives else {}
                 extras |= {"deletion_min_pieces": args.deletion_min_pieces} if args.deletion_min_pieces is not None else {}
                 extras |= {"deletion_max_per_class": args.deletion_max_per_class} if args.deletion_max_per_class is not None else {}
                 extras |= {"label_anchors": args.label_anchors} if args.label_anchors else {}

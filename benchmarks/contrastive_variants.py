@@ -90,6 +90,31 @@ def use_cosent(scale: float = 20.0) -> None:
     contrastive.pair_cosine_loss = cosent_loss
 
 
+def use_simplex_negatives(classes: int) -> None:
+    """Patch the contrastive loss so different-label pairs are pulled to cosine ``-1 / (classes - 1)``, not 0 (this process only).
+
+    That is the cosine between the vertices of a regular simplex centred at the origin: the geometry in which
+    ``classes`` unit class means are as far apart as they can be (the one "neural collapse" ends in), where SetFit's
+    target 0 makes them orthogonal. Four classes: -1/3; two: -1. Same-label pairs are still pulled to 1.
+    """
+    import torch
+
+    import headstart.tasks.contrastive as contrastive
+
+    target = -1.0 / (classes - 1)
+
+    def simplex_loss(embeddings, labels, positive_target=1.0, negative_hinge=False, hard_pairs=0.0):
+        unit = torch.nn.functional.normalize(embeddings.float(), dim=-1)
+        cosine = unit @ unit.T
+        same = labels[:, None] == labels[None, :]
+        off_diagonal = ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
+        positive, negative = same & off_diagonal, ~same
+        terms = [((cosine[mask] - goal) ** 2).mean() for mask, goal in ((positive, positive_target), (negative, target)) if mask.any()]
+        return sum(terms) / len(terms) if terms else cosine.sum() * 0.0
+
+    contrastive.pair_cosine_loss = simplex_loss
+
+
 def use_hard_pairs(beta: float) -> None:
     """Patch the contrastive loss so the batch's hard pairs weigh more: pair_cosine_loss's ``hard_pairs`` (this process only).
 
@@ -125,6 +150,67 @@ def use_dropout(rate: float) -> None:
         return model
 
     contrastive.build_classifier = build_with_dropout
+
+
+def use_sam(rho: float) -> None:
+    """Patch the contrastive step to sharpness-aware minimisation (SAM; Foret et al. 2021) with radius ``rho`` (this process only).
+
+    Each step takes the batch gradient ``g`` at the weights ``w``, moves to ``w + rho * g / ||g||`` (the norm over all
+    trained parameters), takes the batch gradient there and returns a loss whose backward gives that second gradient
+    at ``w`` (the weights are restored first), so the loop's clipping and optimizer step are unchanged. Two forward and
+    backward passes a step: twice the default's compute.
+    """
+    import torch
+
+    import headstart.tasks.contrastive as contrastive
+
+    inner = contrastive.contrastive_step
+
+    def sam_step(model, batch):
+        params = [p for p in model.parameters() if p.requires_grad]
+        first = torch.autograd.grad(inner(model, batch), params, allow_unused=True)
+        grads = [torch.zeros_like(p) if g is None else g for p, g in zip(params, first)]
+        norm = torch.sqrt(sum((g.float() ** 2).sum() for g in grads))
+        moves = [g * (rho / (norm + 1e-12)) for g in grads]
+        with torch.no_grad():
+            for p, e in zip(params, moves):
+                p.add_(e)
+        loss = inner(model, batch)
+        second = torch.autograd.grad(loss, params, allow_unused=True)
+        with torch.no_grad():
+            for p, e in zip(params, moves):
+                p.sub_(e)
+        surrogate = sum((p * g).sum() for p, g in zip(params, second) if g is not None)
+        return surrogate - surrogate.detach() + loss.detach()  # the value of the loss at w + e, the gradient taken there
+
+    contrastive.contrastive_step = sam_step
+
+
+def use_embedding_noise(alpha: float) -> None:
+    """Patch the contrastive stage so the word embeddings get uniform noise in training (NEFTune, Jain et al. 2023; this process only).
+
+    A forward hook on the encoder's word-embedding layer adds ``U(-1, 1) * alpha / sqrt(L * d)`` to its output while
+    the model is in training mode (``L`` the batch's padded length, ``d`` the hidden size); embeddings for the head
+    are taken in eval mode, without noise. No extra compute.
+    """
+    import torch
+
+    import headstart.tasks.contrastive as contrastive
+
+    build = contrastive.build_classifier
+
+    def noisy(module, inputs, output):
+        if not module.training:
+            return output
+        scale = alpha / (output.size(1) * output.size(-1)) ** 0.5
+        return output + torch.empty_like(output).uniform_(-1.0, 1.0) * scale
+
+    def build_with_noise(*args, **kwargs):
+        model = build(*args, **kwargs)
+        model.get_input_embeddings().register_forward_hook(noisy)
+        return model
+
+    contrastive.build_classifier = build_with_noise
 
 
 def use_concatenation(rate: float, seed: int = 0, max_length: int = 128) -> None:
