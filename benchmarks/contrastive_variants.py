@@ -94,25 +94,14 @@ def use_simplex_negatives(classes: int) -> None:
     """Patch the contrastive loss so different-label pairs are pulled to cosine ``-1 / (classes - 1)``, not 0 (this process only).
 
     That is the cosine between the vertices of a regular simplex centred at the origin: the geometry in which
-    ``classes`` unit class means are as far apart as they can be (the one "neural collapse" ends in), where SetFit's
-    target 0 makes them orthogonal. Four classes: -1/3; two: -1. Same-label pairs are still pulled to 1.
+    ``classes`` unit class means are as far apart as they can be, where SetFit's target 0 makes them orthogonal.
+    Four classes: -1/3; two: -1. Same-label pairs are still pulled to 1.
     """
-    import torch
+    import functools
 
     import headstart.tasks.contrastive as contrastive
 
-    target = -1.0 / (classes - 1)
-
-    def simplex_loss(embeddings, labels, positive_target=1.0, negative_hinge=False, hard_pairs=0.0):
-        unit = torch.nn.functional.normalize(embeddings.float(), dim=-1)
-        cosine = unit @ unit.T
-        same = labels[:, None] == labels[None, :]
-        off_diagonal = ~torch.eye(len(labels), dtype=torch.bool, device=labels.device)
-        positive, negative = same & off_diagonal, ~same
-        terms = [((cosine[mask] - goal) ** 2).mean() for mask, goal in ((positive, positive_target), (negative, target)) if mask.any()]
-        return sum(terms) / len(terms) if terms else cosine.sum() * 0.0
-
-    contrastive.pair_cosine_loss = simplex_loss
+    contrastive.pair_cosine_loss = functools.partial(contrastive.pair_cosine_loss, negative_target=-1.0 / (classes - 1))
 
 
 def use_hard_pairs(beta: float) -> None:

@@ -72,6 +72,9 @@ def test_pair_loss_by_hand():
     assert float(pair_cosine_loss(opposite, labels)) == pytest.approx(0.5, abs=1e-6)
     assert float(pair_cosine_loss(opposite, labels, negative_hinge=True)) == pytest.approx(0.0, abs=1e-6)
     assert float(pair_cosine_loss(bad, labels, negative_hinge=True)) == pytest.approx(0.75, abs=1e-6)
+    # negatives pulled to cosine -1 instead of 0: opposite is now perfect, and perfect's orthogonal negatives cost 1 each
+    assert float(pair_cosine_loss(opposite, labels, negative_target=-1.0)) == pytest.approx(0.0, abs=1e-6)
+    assert float(pair_cosine_loss(perfect, labels, negative_target=-1.0)) == pytest.approx(0.5, abs=1e-6)
     # hard pairs: negatives at cos 1 (error 1) and 0 (error 0) weigh 3:1 at beta = ln 3, so their mean error is 3/4
     assert float(pair_cosine_loss(bad, labels, hard_pairs=math.log(3))) == pytest.approx((1 + 0.75) / 2, abs=1e-6)
     single = torch.tensor([[1.0, 2.0]], requires_grad=True)

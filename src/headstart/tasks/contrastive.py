@@ -76,10 +76,11 @@ EVALUATIONS = 2
 """Times the stage is scored on validation (each costs one embedding pass over train and validation)."""
 
 
-def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_target: float = 1.0, negative_hinge: bool = False, hard_pairs: float = 0.0) -> torch.Tensor:
+def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_target: float = 1.0, negative_hinge: bool = False, hard_pairs: float = 0.0, negative_target: float = 0.0) -> torch.Tensor:
     """SetFit's loss, (cos - same_label)^2, averaged over all pairs of the batch; positives and negatives weigh equally.
 
-    ``positive_target`` is the cosine same-label pairs are pulled to (SetFit's 1; BENCHMARKS.md, ninth round, tried 0.8).
+    ``positive_target`` is the cosine same-label pairs are pulled to (SetFit's 1; BENCHMARKS.md, ninth round, tried 0.8),
+    ``negative_target`` the one different-label pairs are pulled to (SetFit's 0; twenty-ninth session tried -1/(K-1)).
     ``negative_hinge`` penalises different-label pairs only above cosine 0, relu(cos)^2 (fourteenth round: no better).
     ``hard_pairs`` (beta > 0) weights each different-label pair by softmax(beta * cos) over the batch's different-label
     pairs and each same-label pair by softmax(-beta * cos) over its same-label pairs, rescaled to mean 1 and held
@@ -94,7 +95,8 @@ def pair_cosine_loss(embeddings: torch.Tensor, labels: torch.Tensor, positive_ta
     if positive.any():
         terms.append(_pair_mean((cosine[positive] - positive_target) ** 2, -cosine[positive], hard_pairs))
     if negative.any():
-        terms.append(_pair_mean((cosine[negative].clamp(min=0) if negative_hinge else cosine[negative]) ** 2, cosine[negative], hard_pairs))
+        offset = cosine[negative] - negative_target
+        terms.append(_pair_mean((offset.clamp(min=0) if negative_hinge else offset) ** 2, cosine[negative], hard_pairs))
     if not terms:  # a batch of one example has no pairs
         return cosine.sum() * 0.0
     return sum(terms) / len(terms)
