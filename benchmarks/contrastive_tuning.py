@@ -75,6 +75,11 @@ least F of its pieces before deleting (``--crop-only``: without deleting; see us
 
     python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --crop 0.5 [--crop-only] --seeds 10 11 12 13 14 15 16 17 18 19
 
+Thirtieth session: ``--mask-pieces`` has deletion replace the pieces it picks by [MASK] (see use_piece_masking);
+``--whole-words`` has it leave out whole words (see use_whole_words).
+
+    python benchmarks/contrastive_tuning.py --dataset ag_news --size 8 --passes 40 --mask-pieces --seeds 10 11 12 13 14 15 16 17 18 19
+
 ``--label-anchors TEMPLATE`` adds ``TEMPLATE.format(label)`` (``'{}'``: the label's own name) as one more training text
 of each class in the contrastive stage; ``median_C*`` stay the head fitted on the labeled texts alone, and
 ``anchored_median_C*`` fit it on them plus the anchors.
@@ -132,6 +137,8 @@ from contrastive_variants import (  # noqa: E402
     use_simplex_negatives,
     use_frozen_embeddings,
     use_hard_pairs,
+    use_piece_masking,
+    use_whole_words,
     use_negative_hinge,
     use_pair_list,
     use_pooling_variant,
@@ -256,6 +263,14 @@ def save_features(folder: str, name: str, trained_features: list, train_y, test_
     np.savez(Path(folder) / f"{name}.npz", train_x=trained_features[0], test_x=trained_features[1], train_x0=pretrained[0], test_x0=pretrained[1], train_y=train_y, test_y=test_y)
 
 
+def minilm_tokenizer():
+    """The tokenizer of the pre-trained ``minilm-l6`` every tuning run starts from."""
+    from headstart.catalog.resolve import resolve_base
+    from headstart.models.loading import load_tokenizer
+
+    return load_tokenizer(resolve_base("minilm-l6"))
+
+
 def main() -> int:
     parser = tuning.tuning_parser(__doc__)
     parser.add_argument("--passes", type=int, nargs="+", required=True)
@@ -279,6 +294,8 @@ def main() -> int:
     parser.add_argument("--deletion-max-per-class", type=int, default=None, help="runs with more labeled examples in the median class use no deletion (default: headstart's; see use_deletion_limits)")
     parser.add_argument("--deletion-min-pieces", type=int, default=None, help="texts shorter than this are not altered by deletion (default: headstart's; see use_deletion_limits)")
     parser.add_argument("--crop", type=float, default=None, metavar="FRACTION", help="cut each text deletion applies to to a random span of at least FRACTION of its pieces first (see use_crop)")
+    parser.add_argument("--mask-pieces", action="store_true", help="deletion replaces the pieces it picks by [MASK] instead of leaving them out (see use_piece_masking)")
+    parser.add_argument("--whole-words", action="store_true", help="deletion leaves out whole words rather than single pieces (see use_whole_words)")
     parser.add_argument("--crop-only", action="store_true", help="with --crop: crop without deleting pieces")
     parser.add_argument("--label-anchors", default=None, metavar="TEMPLATE", help="add TEMPLATE.format(label) as one more training text of each class, e.g. '{}' (see below)")
     parser.add_argument("--max-length", type=int, default=None, help="tokens per text (default: headstart's, 128)")
@@ -324,6 +341,12 @@ def main() -> int:
         use_frozen_embeddings()
     if args.crop is not None:
         use_crop(args.crop, delete=not args.crop_only)
+    if args.mask_pieces or args.whole_words:
+        vocabulary = minilm_tokenizer().get_vocab()
+        if args.mask_pieces:
+            use_piece_masking(vocabulary["[MASK]"])
+        if args.whole_words:
+            use_whole_words(frozenset(i for piece, i in vocabulary.items() if piece.startswith("##")))
     if args.classes_per_batch is not None:
         use_classes_per_batch(args.classes_per_batch)
     if args.pair_list or args.pair_list_mix:
@@ -400,6 +423,8 @@ def main() -> int:
                 extras |= {"deletion_min_pieces": args.deletion_min_pieces} if args.deletion_min_pieces is not None else {}
                 extras |= {"deletion_max_per_class": args.deletion_max_per_class} if args.deletion_max_per_class is not None else {}
                 extras |= {"label_anchors": args.label_anchors} if args.label_anchors else {}
+                extras |= {"mask_pieces": True} if args.mask_pieces else {}
+                extras |= {"whole_words": True} if args.whole_words else {}
                 extras |= {"crop": args.crop, "crop_only": args.crop_only} if args.crop is not None else {}
                 extras |= {"pair_list": True} if args.pair_list else {}
                 extras |= {"pair_list_mix": True} if args.pair_list_mix else {}

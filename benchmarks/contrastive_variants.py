@@ -299,6 +299,39 @@ def use_crop(min_fraction: float, delete: bool = True) -> None:
     augment.TokenDeletion.__call__ = call
 
 
+def use_piece_masking(mask_id: int) -> None:
+    """Patch word-piece deletion (training/augment.TokenDeletion) so the pieces it picks are replaced by ``mask_id``
+    (the tokenizer's [MASK]) rather than left out: same rate and same texts, but the text keeps its length and every
+    other piece its position (this process only; thirtieth session)."""
+    import headstart.training.augment as augment
+
+    def delete(self, ids: list[int]) -> list[int]:
+        return [token if token in self.special_ids or self.rng.random() >= self.rate else mask_id for token in ids]
+
+    augment.TokenDeletion.delete = delete
+
+
+def use_whole_words(continuations: frozenset[int]) -> None:
+    """Patch word-piece deletion so it leaves out whole words: each word (a piece not in ``continuations``, the
+    tokenizer's ``##`` pieces, with the continuations after it) goes with probability the run's rate, as in EDA's
+    random deletion of words (this process only; thirtieth session). Never empties a text."""
+    import headstart.training.augment as augment
+
+    def delete(self, ids: list[int]) -> list[int]:
+        kept, dropping = [], False
+        for token in ids:
+            if token in self.special_ids:
+                kept.append(token)
+                continue
+            if token not in continuations:
+                dropping = self.rng.random() < self.rate
+            if not dropping:
+                kept.append(token)
+        return kept if self.pieces(kept) else ids
+
+    augment.TokenDeletion.delete = delete
+
+
 def use_classes_per_batch(classes: int) -> None:
     """Patch the class-grouped sampler (training/sampling.py) to put ``classes`` classes in a batch (at most the task's),
     each with batch_size // classes texts, instead of its four texts a class (this process only)."""

@@ -1,7 +1,7 @@
 """Paired headstart-vs-setfit statistics over seeds measured in different rounds of benchmarks/fewshot.py.
 
 Most earlier rounds' results files were not kept, but BENCHMARKS.md prints their per-seed accuracies (PRINTED: every
-setting's seeds 0-9, SST-2/64's and AG News/8's 20-39 as well (SST-2/64's 40-42 and AG News/8's 40-49 and 60-69 too), AG News/64's 20-24, BANKING77/8's 0-4); both engines are deterministic per seed, so those
+setting's seeds 0-9, SST-2/64's and AG News/8's 20-39 as well (SST-2/64's 40-42 and AG News/8's 40-49, 60-69 and 70-74 too), AG News/64's 20-24, BANKING77/8's 0-4); both engines are deterministic per seed, so those
 printed values and newer results files together give the paired difference and its 95% interval (fewshot.paired).
 Printed decimals are mapped back to the exact k / test texts. Runs are merged by setting, engine and seed across the
 printed values and all the files given (a file's run of a seed replaces the printed one; a file may hold one engine
@@ -35,13 +35,14 @@ PRINTED = {
                (5, [0.782, 0.760, 0.896, 0.678, 0.874], [0.738, 0.744, 0.894, 0.646, 0.824], 500)],  # tenth round
     # AG News/8 on the current code (word-piece deletion on): headstart's seeds 0-9 from the eighteenth session (before
     # deletion: 0.817 0.820 0.848 0.800 0.770 / 0.849 0.836 0.837 0.819 0.820), setfit's from the sixth and tenth rounds;
-    # seeds 20-26 side by side in the nineteenth session, 27-39 in the twenty-first, 40-49 and 60-69 in the twenty-sixth.
+    # seeds 20-26 side by side in the nineteenth session, 27-39 in the twenty-first, 40-49 and 60-69 in the twenty-sixth, 70-74 in the thirtieth.
     "ag_news/8": [(0, [0.818, 0.829, 0.855, 0.823, 0.773, 0.846, 0.838, 0.829, 0.843, 0.827],
                    [0.821, 0.828, 0.855, 0.813, 0.777, 0.854, 0.850, 0.834, 0.839, 0.824], 1000),
                   (20, [0.840, 0.821, 0.807, 0.858, 0.823, 0.852, 0.800, 0.836, 0.832, 0.858], [0.843, 0.817, 0.809, 0.862, 0.822, 0.846, 0.824, 0.837, 0.842, 0.858], 1000),
                   (30, [0.824, 0.824, 0.871, 0.857, 0.849, 0.852, 0.849, 0.836, 0.826, 0.814], [0.826, 0.837, 0.861, 0.858, 0.861, 0.854, 0.850, 0.836, 0.822, 0.822], 1000),
                   (40, [0.783, 0.843, 0.837, 0.840, 0.812, 0.826, 0.835, 0.830, 0.822, 0.800], [0.779, 0.845, 0.836, 0.838, 0.815, 0.821, 0.847, 0.821, 0.821, 0.800], 1000),  # side by side, twenty-sixth session (bench-out/s27)
-                  (60, [0.841, 0.849, 0.807, 0.796, 0.849, 0.852, 0.858, 0.738, 0.815, 0.842], [0.846, 0.849, 0.807, 0.794, 0.850, 0.843, 0.862, 0.738, 0.811, 0.851], 1000)],  # the same
+                  (60, [0.841, 0.849, 0.807, 0.796, 0.849, 0.852, 0.858, 0.738, 0.815, 0.842], [0.846, 0.849, 0.807, 0.794, 0.850, 0.843, 0.862, 0.738, 0.811, 0.851], 1000),  # the same
+                  (70, [0.843, 0.808, 0.794, 0.829, 0.750], [0.840, 0.826, 0.820, 0.834, 0.750], 1000)],  # thirtieth session (bench-out/s31): setfit beside headstart C = 1, the default rerun alone
     "trec/64": [(0, [0.918, 0.928, 0.908, 0.918, 0.894], [0.908, 0.928, 0.908, 0.910, 0.892], 500),  # eighth round
                 (5, [0.930, 0.898, 0.920, 0.914, 0.928], [0.930, 0.896, 0.922, 0.916, 0.924], 500)],  # tenth round
     "ag_news/64": [(0, [0.865, 0.864, 0.852, 0.863, 0.864], [0.872, 0.859, 0.853, 0.864, 0.872], 1000),  # eighth round
